@@ -1,0 +1,43 @@
+package org.opendsi.api.policy;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import org.opendsi.api.Decision;
+import org.opendsi.api.Permission;
+import org.opendsi.api.table.CompiledTable;
+
+/**
+ * The node's policy: validates DSP files, keeps the current compiled policy and its history, and
+ * answers decisions. A rejected policy never replaces the current one.
+ */
+public interface PolicyService {
+
+    /** Validates a DSP file without applying it. Never throws for policy errors: they are in the result. */
+    PolicyCheck check(Path file);
+
+    /** Validates, compiles, versions, persists and makes the policy current. */
+    PolicyVersion update(Path file) throws PolicyException;
+
+    /** The current policy version, empty when none was ever loaded (then everything is denied). */
+    Optional<PolicyVersion> current();
+
+    /** Rules of the current policy in source order. */
+    List<RuleInfo> rules();
+
+    /** The compiled tables of the current policy. */
+    Optional<CompiledTable> currentTable();
+
+    /** What would change if the file replaced the current policy. */
+    List<PolicyChange> diff(Path file) throws PolicyException;
+
+    /** Every version kept on this node, oldest first. */
+    List<PolicyVersion> history();
+
+    /** Makes an earlier version current again, under a new version number. */
+    PolicyVersion rollback(long version) throws PolicyException;
+
+    /** Decides with the current policy; with no policy loaded, denies with rule 0. */
+    Decision decide(int subjectScid, int subjectSnid, int targetScid, Permission permission);
+}
