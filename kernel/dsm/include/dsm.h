@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libdsm: the user-space half of the DSI Distributed Security Module.
+ *
+ * libdsm owns the eBPF programs and maps that enforce the DSI policy on one node: cgroup programs
+ * on the node's DSI cgroup subtree (local checks and remote checks), tc egress programs on the
+ * cluster interfaces (labels on the wire), a fanotify watcher for exec transitions, and a ring
+ * buffer of audit events. Programs and maps are pinned under the pin directory, so enforcement
+ * outlives the process that attached them; dsm_attach() adopts what is already pinned.
+ *
+ * This header is the contract with the Java side (dsi-dsm binds it through JNA): every struct
+ * here has a fixed layout (no pointers inside, explicit padding) and every function returns 0 or
+ * a positive count on success and a negative errno on failure; dsm_last_error() then explains it
+ * in words ("bpf_prog_load(dsi_ingress): Operation not permitted", ...).
+ */
+#ifndef DSM_H
+#define DSM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DSM_API_VERSION 1
+
+typedef struct dsm_node dsm_node;
+
+/* Flags for dsm_attach_opts.flags */
+#define DSM_F_LABEL_ALL_SEGMENTS 0x1u /* label every packet, not only flow-opening ones */
+#define DSM_F_NO_EXEC_WATCH      0x2u /* do not start the fanotify exec-transition watcher */
+
+struct dsm_attach_opts {
+	uint32_t snid;            /* this node's SnID (nonzero) */
+	uint32_t flags;           /* DSM_F_* */
+	const char *cgroup_root;  /* the node's DSI subtree, e.g. /sys/fs/cgroup/unified/dsi/colby;
+	                             created if missing; must lie inside a cgroup v2 mount */
+	const char *pin_dir;      /* bpffs directory for this node, e.g. /sys/fs/bpf/dsi/colby */
+	const char *bpf_object;   /* path of dsm.bpf.o */
+	const char *ifaces;       /* comma-separated interfaces carrying cluster traffic (tc egress
+	                             labeling); may be empty */
+	const char *netns_path;   /* network namespace whose interfaces are meant ("/run/netns/colby"),
+	                             or NULL/empty for the caller's own */
+};
+
+/* Kernel facilities probed by dsm_probe(); a cleared bit means unavailable (reason in text). */
+#define DSM_CAP_ROOT        0x01u
+#define DSM_CAP_CGROUP2     0x02u
+#define DSM_CAP_BPFFS       0x04u
+#define DSM_CAP_CGROUP_BPF  0x08u
+#define DSM_CAP_TC_BPF      0x10u
+#define DSM_CAP_RINGBUF     0x20u
+#define DSM_CAP_FANOTIFY    0x40u
+#define DSM_CAP_XATTR       0x80u
+
+/* Returns the available DSM_CAP_* bits; writes a human readable explanation of every missing
+ * facility into why (always NUL-terminated). */
+uint32_t dsm_probe(char *why, size_t why_len);
+
+/* Attach (or adopt the pinned state of) one node. *out is valid until dsm_close(). */
+int dsm_attach(const struct dsm_attach_opts *opts, dsm_node **out);
+
+/* Release the handle; keeps everything pinned, so enforcement continues. */
+void dsm_close(dsm_node *node);
+
+/* Stop enforcing: detach programs and tc filters, remove pins and the (empty) context cgroups. */
+int dsm_detach(dsm_node *node);
+
+/* Security contexts are cgroups <cgroup_root>/scid-<scid>. */
+int dsm_context_create(dsm_node *node, uint32_t scid);
+int dsm_context_remove(dsm_node *node, uint32_t scid);         /* -EBUSY while processes remain */
+int dsm_move_pid(dsm_node *node, int32_t pid, uint32_t scid);
+int dsm_pid_context(dsm_node *node, int32_t pid, uint32_t *scid); /* 0 = outside the subtree */
+
+/* Binary labels (SetSID): the trusted.dsi.scid xattr, 4 bytes little-endian. scid 0 removes it.
+ * With a node, a labeled binary is also watched for exec transitions. */
+int dsm_label_binary(dsm_node *node_or_null, const char *path, uint32_t scid);
+int dsm_read_label(const char *path, uint32_t *scid);           /* -ENODATA when unlabeled */
+int dsm_watch_binary(dsm_node *node, const char *path);         /* re-watch after a restart */
+
+/* Load a compiled policy table (dsi-api TABLE-FORMAT.md, version 1) atomically: the new tables
+ * are written to the inactive half of double-buffered maps, then one index flips. */
+int dsm_load_table(dsm_node *node, const void *table, size_t len);
+
+/* Audit event types */
+#define DSM_EV_DENY          1 /* denied and dropped */
+#define DSM_EV_AUDIT_DENY    2 /* would be denied; context in audit mode, let through */
+#define DSM_EV_FORGED_LABEL  3 /* label claims an SnID from an address not registered for it */
+#define DSM_EV_TRANSITION    4 /* exec moved a process into a new context */
+#define DSM_EV_EXEC_DENIED   5 /* exec of a labeled binary denied: no transition rule */
+
+struct dsm_event {
+	uint64_t time_ns;      /* CLOCK_REALTIME, nanoseconds */
+	uint64_t policy_version;
+	uint32_t type;         /* DSM_EV_* */
+	uint32_t permission;   /* permission bit (TABLE-FORMAT.md) */
+	uint32_t src_scid;
+	uint32_t src_snid;
+	uint32_t tgt_scid;
+	uint32_t tgt_snid;
+	uint32_t rule_id;      /* deciding rule, 0 = default */
+	int32_t  pid;          /* process concerned (0 when unknown, e.g. ingress) */
+	uint32_t saddr;        /* IPv4, network order */
+	uint32_t daddr;
+	uint16_t sport;        /* host order */
+	uint16_t dport;
+	uint8_t  protocol;     /* 6, 17, 0 for exec events */
+	uint8_t  pad[3];
+	uint32_t suppressed;   /* events of this flow dropped by the rate limiter before this one */
+	char     comm[16];     /* command name */
+	char     path[128];    /* binary path for exec events, else empty */
+};
+
+/* Copy up to max pending events into out; waits up to timeout_ms (0 = do not wait).
+ * Returns the number copied. */
+int dsm_poll_events(dsm_node *node, struct dsm_event *out, int max, int timeout_ms);
+
+struct dsm_counters {
+	uint64_t policy_version;   /* version of the table in force, 0 = none */
+	uint64_t packets_labeled;
+	uint64_t packets_allowed;
+	uint64_t packets_denied;
+	uint64_t packets_audit_only;
+	uint64_t forged_labels;
+	uint64_t local_denied;     /* socket create/bind/connect/send refused at the source */
+	uint64_t execs_transitioned;
+	uint64_t execs_denied;
+	uint64_t events_suppressed;
+	uint64_t events_lost;      /* ring buffer full */
+	uint64_t table_swaps;
+};
+
+int dsm_counters(dsm_node *node, struct dsm_counters *out);
+
+/* Describe attached programs and pins as text lines ("cgroup/connect4 id 42 pinned ..."). */
+int dsm_describe(dsm_node *node, char *buf, size_t len);
+
+/* Text of the last error of this thread (never NULL). */
+const char *dsm_last_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DSM_H */
