@@ -1,0 +1,27 @@
+package org.opendsi.shell.policy;
+
+import java.util.List;
+
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.api.console.CommandLine;
+import org.apache.karaf.shell.api.console.Completer;
+import org.apache.karaf.shell.api.console.Session;
+import org.apache.karaf.shell.support.completers.StringsCompleter;
+import org.opendsi.api.SecurityIds;
+import org.opendsi.api.policy.PolicyService;
+
+/** Completes the ScIDs the current policy defines. */
+@Service
+public class ScIdCompleter implements Completer {
+    @Reference
+    PolicyService policyService;
+
+    @Override
+    public int complete(Session session, CommandLine commandLine, List<String> candidates) {
+        StringsCompleter delegate = new StringsCompleter();
+        policyService.currentTable().ifPresent(t -> t.contexts()
+                .forEach(c -> delegate.getStrings().add(SecurityIds.format(c.scid()))));
+        return delegate.complete(session, commandLine, candidates);
+    }
+}
