@@ -1,0 +1,82 @@
+package org.opendsi.dsm;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.opendsi.api.table.CompiledTable;
+
+/**
+ * The kernel DSM of this node (libdsm + its eBPF programs), registered as an OSGi service by
+ * dsi-dsm. Exactly one is registered per node; when the kernel part cannot run (wrong platform,
+ * not root, native fragment absent, library load failure, missing kernel facility, disabled by
+ * configuration) the registered service is an "unavailable" DSM: {@link #status()} says why, and
+ * every other operation throws {@link DsmUnavailableException} with that reason. It never
+ * pretends to enforce.
+ *
+ * <p>Ids (ScID, SnID) are unsigned 32-bit values carried in ints, as in {@code org.opendsi.api}.
+ * Failures of the kernel part throw {@link DsmException} with libdsm's explanation.
+ */
+public interface Dsm {
+
+    /** Availability, reason when unavailable, SnID, paths, capabilities, table version. Never throws. */
+    DsmStatus status();
+
+    /** Shorthand for {@code status().available()}. */
+    default boolean isAvailable() {
+        return status().available();
+    }
+
+    /** This node's SnID (from configuration, also when unavailable). */
+    int nodeId();
+
+    /** The kernel facilities found by dsm_probe (DSM_CAP_* bits); see {@link DsmCapability}. */
+    int capabilities();
+
+    /** Attached programs and pins, one line each, as described by libdsm. */
+    List<String> describe();
+
+    /** Version of the policy table in force in the kernel, 0 = none. */
+    long tableVersion();
+
+    /** Packet, exec and event counters of the kernel part. */
+    DsmCounters counters();
+
+    /** Creates the security context (its cgroup) for scid; no-op when it exists. */
+    void createContext(int scid);
+
+    /** Removes the context; fails (EBUSY) while processes remain in it. */
+    void removeContext(int scid);
+
+    /** Moves a process into the context scid (creating the context when needed is the caller's job). */
+    void movePid(int pid, int scid);
+
+    /** The ScID of a process: 0 when it is outside the node's DSI subtree (unlabeled). */
+    int contextOf(int pid);
+
+    /**
+     * Labels a binary (SetSID): stores scid in its {@code trusted.dsi.scid} attribute and watches
+     * it for exec transitions; scid 0 removes the label.
+     *
+     * @return the previous label, 0 when it had none
+     */
+    int labelBinary(Path path, int scid);
+
+    /** The label of a binary, 0 when unlabeled. */
+    int readLabel(Path path);
+
+    /** Loads a compiled policy table into the kernel atomically (table swap). */
+    void loadTable(CompiledTable table);
+
+    /** Processes inside the node's security contexts (walks the context cgroups). */
+    List<DsmProcess> processes();
+
+    /**
+     * Changes the node's SnID: persists it in the configuration (PID {@code org.opendsi.dsm}) and
+     * re-attaches the kernel part with it (contexts and their processes are carried over, the
+     * last policy table is reloaded).
+     */
+    void setNodeId(int snid);
+
+    /** Stops enforcing: detaches programs, removes pins and empty context cgroups. */
+    void detach();
+}

@@ -1,0 +1,27 @@
+package org.opendsi.dsm;
+
+/** A failure of the kernel DSM, with libdsm's explanation and the (positive) errno when known. */
+public class DsmException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final int errno;
+
+    public DsmException(String message) {
+        this(message, 0);
+    }
+
+    public DsmException(String message, int errno) {
+        super(message);
+        this.errno = errno;
+    }
+
+    public DsmException(String message, Throwable cause) {
+        super(message, cause);
+        this.errno = 0;
+    }
+
+    /** Positive errno (EBUSY, EPERM, ...), 0 when not from a system call. */
+    public int errno() {
+        return errno;
+    }
+}

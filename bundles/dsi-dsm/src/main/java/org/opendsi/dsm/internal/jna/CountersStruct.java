@@ -1,0 +1,34 @@
+package org.opendsi.dsm.internal.jna;
+
+import com.sun.jna.Structure;
+
+import org.opendsi.dsm.DsmCounters;
+
+/** struct dsm_counters (dsm.h). */
+@Structure.FieldOrder({"policy_version", "packets_labeled", "packets_allowed", "packets_denied",
+        "packets_audit_only", "forged_labels", "local_denied", "execs_transitioned", "execs_denied",
+        "events_suppressed", "events_lost", "table_swaps"})
+public class CountersStruct extends Structure {
+    public long policy_version;
+    public long packets_labeled;
+    public long packets_allowed;
+    public long packets_denied;
+    public long packets_audit_only;
+    public long forged_labels;
+    public long local_denied;
+    public long execs_transitioned;
+    public long execs_denied;
+    public long events_suppressed;
+    public long events_lost;
+    public long table_swaps;
+
+    public int offsetOf(String name) {
+        return fieldOffset(name);
+    }
+
+    public DsmCounters toCounters() {
+        return new DsmCounters(policy_version, packets_labeled, packets_allowed, packets_denied, packets_audit_only,
+                forged_labels, local_denied, execs_transitioned, execs_denied, events_suppressed, events_lost,
+                table_swaps);
+    }
+}
