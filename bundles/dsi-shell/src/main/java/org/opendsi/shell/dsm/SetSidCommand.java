@@ -1,0 +1,42 @@
+package org.opendsi.shell.dsm;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.completers.FileCompleter;
+import org.opendsi.api.SecurityIds;
+import org.opendsi.dsm.DsmUnavailableException;
+
+/** DSI's SetSID: label a binary with the security context its processes get on exec. */
+@Service
+@Command(scope = "dsi", name = "set-sid", description = "Label a binary with a security context ID (SetSID):"
+        + " stored in its trusted.dsi.scid attribute; ScID 0 removes the label")
+public class SetSidCommand extends DsmCommandSupport {
+
+    @Argument(index = 0, name = "path", description = "The binary to label", required = true)
+    @Completion(FileCompleter.class)
+    String path;
+
+    @Argument(index = 1, name = "scid", description = "The security context ID (0 removes the label)", required = true)
+    String scid;
+
+    @Override
+    public Object execute() {
+        Path p = resolve(path);
+        if (!Files.isRegularFile(p)) {
+            throw new IllegalArgumentException(p + " is not a regular file");
+        }
+        int target = SecurityIds.parse("ScID", scid);
+        try {
+            int previous = dsm.labelBinary(p, target);
+            out().println("Changing from SID " + id(previous) + " to SID " + id(target));
+        } catch (DsmUnavailableException e) {
+            throw failUnavailable(e);
+        }
+        return null;
+    }
+}
