@@ -63,9 +63,6 @@ public abstract class DsiTestSupport {
                 editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", Integer.toString(freePort())),
                 // the test Karaf must never attach kernel programs to this machine
                 editConfigurationFilePut("etc/org.opendsi.dsm.cfg", "enabled", "false")));
-        if (Boolean.parseBoolean(System.getProperty("dsi.offline", "false"))) {
-            options.add(editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.offline", "true"));
-        }
         // What bin/karaf adds on Java 9+; without it the specs locator is missing (KARAF-NOTES.md).
         String[] java17 = {
             "--add-reads=java.xml=java.logging",
