@@ -1,0 +1,679 @@
+// SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-only
+/*
+ * DSM eBPF programs: local checks (cgroup sock_create/bind/connect/sendmsg), remote checks
+ * (cgroup_skb ingress), labels on the wire (tc egress), audit events (ring buffer).
+ * See ../README.md for the design, the option layout and the maps.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "dsm_shared.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define AF_INET 2
+#define AF_INET6 10
+#define ETH_P_IP 0x0800
+#define ETH_HLEN 14
+#define TC_ACT_OK 0
+#define TC_ACT_SHOT 2
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+
+#define PIN __uint(pinning, LIBBPF_PIN_BY_NAME)
+
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32);
+	 __type(value, struct dsm_config); PIN; } dsm_config SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32);
+	 __type(value, __u64); PIN; } dsm_active SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 2); __type(key, __u32);
+	 __type(value, struct dsm_hdr); PIN; } dsm_hdr SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32);
+	 __type(value, struct dsm_ustate); PIN; } dsm_ustate SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 4096); __type(key, __u64);
+	 __type(value, __u32); PIN; } dsm_cg SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2 * 4096);
+	 __type(key, struct dsm_ctx_key); __type(value, __u32); PIN; } dsm_ctx SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2 * 4096);
+	 __type(key, struct dsm_node_key); __type(value, __u32); PIN; } dsm_nodes SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2 * 4096);
+	 __type(key, struct dsm_naddr_key); __type(value, __u32); PIN; } dsm_naddr SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2 * 65536);
+	 __type(key, struct dsm_acc_key); __type(value, struct dsm_acc_val); PIN; } dsm_access SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2 * 16384);
+	 __type(key, struct dsm_sl_key); __type(value, struct dsm_sl_val); PIN; } dsm_socklabel SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2 * 4096);
+	 __type(key, struct dsm_tr_key); __type(value, struct dsm_tr_val); PIN; } dsm_trans SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_LPM_TRIE); __uint(max_entries, 2 * 4096);
+	 __uint(map_flags, BPF_F_NO_PREALLOC);
+	 __type(key, struct dsm_nr_key); __type(value, struct dsm_nr_val); PIN; } dsm_netrules SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 65536);
+	 __type(key, struct dsm_flow_key); __type(value, struct dsm_flow_val); PIN; } dsm_flows SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 16384);
+	 __type(key, struct dsm_rl_key); __type(value, struct dsm_rl_val); PIN; } dsm_rl SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, DSM_C_MAX);
+	 __type(key, __u32); __type(value, __u64); PIN; } dsm_cnt SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 1 << 20); PIN; } dsm_events SEC(".maps");
+/* bookkeeping for libdsm only (never read by programs): watched binaries, tc attachments */
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 1024); __type(key, char[256]);
+	 __type(value, __u32); PIN; } dsm_watch SEC(".maps");
+struct dsm_iface_rec { __u32 ifindex; __u32 created_qdisc; char name[16]; };
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 16); __type(key, __u32);
+	 __type(value, struct dsm_iface_rec); PIN; } dsm_ifaces SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&dsm_cnt, &idx);
+	if (v)
+		*v += 1;
+}
+
+static __always_inline struct dsm_config *dsm_cfg(void)
+{
+	__u32 z = 0;
+	return bpf_map_lookup_elem(&dsm_config, &z);
+}
+
+static __always_inline __u64 active_gen(void)
+{
+	__u32 z = 0;
+	__u64 *g = bpf_map_lookup_elem(&dsm_active, &z);
+	return g ? *(volatile __u64 *)g : 0;
+}
+
+struct decision {
+	__u32 allow;
+	__u32 rule;
+	__u32 audit;   /* subject or target context in audit mode */
+	__u32 pad;
+	__u64 version;
+};
+
+static __always_inline __u32 ctx_flags(__u32 slot, __u32 scid)
+{
+	struct dsm_ctx_key k = { .slot = slot, .scid = scid };
+	__u32 *f = bpf_map_lookup_elem(&dsm_ctx, &k);
+	return f ? *f : 0;
+}
+
+/* The access lookup of TABLE-FORMAT.md: (s, n, t), else (s, ANY, t), else the default mask. */
+static __always_inline void access_decide(__u32 slot, __u32 s, __u32 n, __u32 t, __u32 perm,
+					  struct decision *d)
+{
+	struct dsm_acc_key k = { .slot = slot, .src_scid = s, .src_snid = n, .tgt_scid = t };
+	struct dsm_acc_val *v = bpf_map_lookup_elem(&dsm_access, &k);
+	struct dsm_hdr *h = bpf_map_lookup_elem(&dsm_hdr, &slot);
+
+	if (!v) {
+		k.src_snid = DSM_ANY;
+		v = bpf_map_lookup_elem(&dsm_access, &k);
+	}
+	d->version = h ? h->version : 0;
+	if (v) {
+		d->allow = (v->mask >> perm) & 1;
+		d->rule = v->rules[perm & 7];
+	} else {
+		d->allow = h ? (h->default_mask >> perm) & 1 : 0;
+		d->rule = 0;
+	}
+	d->audit = ((ctx_flags(slot, s) | ctx_flags(slot, t)) & 1);
+}
+
+static __always_inline int sock_label(__u32 slot, __u8 proto, __u16 port, __u32 snid, __u32 *scid,
+				      __u32 *rule)
+{
+	struct dsm_sl_key k = { .slot = slot, .proto = proto, .port = port, .snid = snid };
+	struct dsm_sl_val *v;
+
+	if (!port)
+		return 0;
+	v = bpf_map_lookup_elem(&dsm_socklabel, &k);
+	if (!v) {
+		k.snid = DSM_ANY;
+		v = bpf_map_lookup_elem(&dsm_socklabel, &k);
+	}
+	if (!v)
+		return 0;
+	*scid = v->scid;
+	if (rule)
+		*rule = v->rule;
+	return 1;
+}
+
+/* ---------------------------------------------------------------- audit events */
+
+struct ev_args {
+	__u32 type, perm, src_scid, src_snid, tgt_scid, tgt_snid, rule;
+	__s32 pid;
+	__u32 saddr, daddr;
+	__u16 sport, dport;
+	__u8 proto;
+	__u8 with_comm;
+	__u16 pad;
+	__u64 version;
+};
+
+static __always_inline void emit(struct ev_args *a, struct dsm_config *cfg)
+{
+	struct dsm_rl_key rk = {
+		.type = a->type, .proto = a->proto, .saddr = a->saddr, .daddr = a->daddr,
+		.sport = a->sport, .dport = a->dport, .src_scid = a->src_scid,
+		.tgt_scid = a->tgt_scid, .pid = (__u32)a->pid,
+	};
+	__u64 now = bpf_ktime_get_ns();
+	__u32 suppressed = 0;
+	struct dsm_rl_val *rv = bpf_map_lookup_elem(&dsm_rl, &rk);
+	__u32 rate = cfg->rate_per_sec ? cfg->rate_per_sec : 5;
+
+	if (rv) {
+		if (now - rv->win_start >= 1000000000ull) {
+			rv->win_start = now;
+			rv->count = 0;
+		}
+		if (rv->count >= rate) {
+			__sync_fetch_and_add(&rv->suppressed, 1);
+			count(DSM_C_SUPPRESSED);
+			return;
+		}
+		rv->count++;
+		suppressed = rv->suppressed;
+		rv->suppressed = 0;
+	} else {
+		struct dsm_rl_val nv = { .win_start = now, .count = 1 };
+		bpf_map_update_elem(&dsm_rl, &rk, &nv, BPF_ANY);
+	}
+
+	struct dsm_bpf_event *e = bpf_ringbuf_reserve(&dsm_events, sizeof(*e), 0);
+	if (!e) {
+		count(DSM_C_LOST);
+		return;
+	}
+	e->time_ns = now;
+	e->policy_version = a->version;
+	e->type = a->type;
+	e->permission = a->perm;
+	e->src_scid = a->src_scid;
+	e->src_snid = a->src_snid;
+	e->tgt_scid = a->tgt_scid;
+	e->tgt_snid = a->tgt_snid;
+	e->rule_id = a->rule;
+	e->pid = a->pid;
+	e->saddr = a->saddr;
+	e->daddr = a->daddr;
+	e->sport = a->sport;
+	e->dport = a->dport;
+	e->protocol = a->proto;
+	e->pad[0] = e->pad[1] = e->pad[2] = 0;
+	e->suppressed = suppressed;
+	__builtin_memset(e->comm, 0, sizeof(e->comm));
+	if (a->with_comm)
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+	__builtin_memset(e->path, 0, sizeof(e->path));
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* ---------------------------------------------------------------- local checks */
+
+static __always_inline __u32 current_scid(struct dsm_config *cfg)
+{
+	__u64 cg = bpf_get_current_ancestor_cgroup_id(cfg->ctx_level);
+	__u32 *s;
+
+	if (!cg)
+		return 0;
+	s = bpf_map_lookup_elem(&dsm_cg, &cg);
+	return s ? *s : 0;
+}
+
+/* Net rules for a non-cluster destination: longest prefix among the ScID's rules, else among the
+ * ANY rules, decides when its mask covers perm; else the external mask. */
+static __always_inline void net_decide(__u32 slot, __u32 scid, __u32 daddr, __u32 perm,
+				       struct decision *d)
+{
+	struct dsm_nr_key k = { .prefixlen = 96, .slot = slot, .scid = scid, .addr = daddr };
+	struct dsm_nr_val *v = bpf_map_lookup_elem(&dsm_netrules, &k);
+	struct dsm_hdr *h = bpf_map_lookup_elem(&dsm_hdr, &slot);
+
+	d->version = h ? h->version : 0;
+	d->audit = ctx_flags(slot, scid) & 1;
+	if (v && ((v->mask >> perm) & 1)) {
+		d->allow = v->action == 1;
+		d->rule = v->rule;
+		return;
+	}
+	k.scid = DSM_ANY;
+	v = bpf_map_lookup_elem(&dsm_netrules, &k);
+	if (v && ((v->mask >> perm) & 1)) {
+		d->allow = v->action == 1;
+		d->rule = v->rule;
+		return;
+	}
+	d->allow = h ? (h->external_mask >> perm) & 1 : 0;
+	d->rule = 0;
+}
+
+/* kind: 0 create, 1 bind, 2 connect/send. Returns 1 allow, 0 deny. */
+static __always_inline int local_check(int kind, __u32 perm, __u8 proto, __u32 daddr, __u16 port,
+				       int v6_external)
+{
+	struct dsm_config *cfg = dsm_cfg();
+	struct decision d = {};
+	struct ev_args a = {};
+	__u32 scid, tgt = 0, tgt_snid = 0;
+
+	if (!cfg)
+		return 1;
+	scid = current_scid(cfg);
+	if (!scid)
+		return 1;   /* not in a security context: untouched */
+
+#pragma unroll
+	for (int i = 0; i < 2; i++) {
+		__u64 gen = active_gen();
+		__u32 slot = gen & 1;
+
+		tgt = 0;
+		tgt_snid = 0;
+		if (kind == 0) {
+			tgt = scid;
+			tgt_snid = cfg->snid;
+			access_decide(slot, scid, cfg->snid, scid, perm, &d);
+		} else if (kind == 1) {
+			tgt_snid = cfg->snid;
+			if (!sock_label(slot, proto, port, cfg->snid, &tgt, 0))
+				tgt = scid;
+			access_decide(slot, scid, cfg->snid, tgt, perm, &d);
+		} else {
+			struct dsm_naddr_key nk = { .slot = slot, .addr = daddr };
+			__u32 *dsn = v6_external ? 0 : bpf_map_lookup_elem(&dsm_naddr, &nk);
+
+			if (dsn) {
+				tgt_snid = *dsn;
+				sock_label(slot, proto, port, tgt_snid, &tgt, 0);
+				access_decide(slot, scid, cfg->snid, tgt, perm, &d);
+			} else {
+				net_decide(slot, scid, v6_external ? 0 : daddr, perm, &d);
+			}
+		}
+		if (active_gen() == gen)
+			break;
+	}
+
+	if (d.allow) {
+		count(DSM_C_LOCAL_ALLOWED);
+		return 1;
+	}
+	a.type = d.audit ? 2 : 1;
+	a.perm = perm;
+	a.src_scid = scid;
+	a.src_snid = cfg->snid;
+	a.tgt_scid = tgt;
+	a.tgt_snid = tgt_snid;
+	a.rule = d.rule;
+	a.pid = bpf_get_current_pid_tgid() >> 32;
+	a.daddr = daddr;
+	a.dport = port;
+	a.proto = proto;
+	a.with_comm = 1;
+	a.version = d.version;
+	if (d.audit) {
+		count(DSM_C_AUDIT);
+		emit(&a, cfg);
+		return 1;
+	}
+	count(DSM_C_LOCAL_DENIED);
+	emit(&a, cfg);
+	return 0;
+}
+
+SEC("cgroup/sock_create")
+int dsi_sock_create(struct bpf_sock *sk)
+{
+	if (sk->family != AF_INET && sk->family != AF_INET6)
+		return 1;
+	return local_check(0, DSM_P_CREATE, sk->protocol, 0, 0, 0);
+}
+
+SEC("cgroup/bind4")
+int dsi_bind4(struct bpf_sock_addr *ctx)
+{
+	return local_check(1, DSM_P_BIND, ctx->protocol, 0, bpf_ntohs(ctx->user_port), 0);
+}
+
+SEC("cgroup/bind6")
+int dsi_bind6(struct bpf_sock_addr *ctx)
+{
+	return local_check(1, DSM_P_BIND, ctx->protocol, 0, bpf_ntohs(ctx->user_port), 0);
+}
+
+SEC("cgroup/connect4")
+int dsi_connect4(struct bpf_sock_addr *ctx)
+{
+	return local_check(2, DSM_P_CONNECT, ctx->protocol, ctx->user_ip4,
+			   bpf_ntohs(ctx->user_port), 0);
+}
+
+SEC("cgroup/sendmsg4")
+int dsi_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return local_check(2, DSM_P_SEND, ctx->protocol, ctx->user_ip4,
+			   bpf_ntohs(ctx->user_port), 0);
+}
+
+/* IPv6 sockets: v4-mapped destinations are judged like IPv4; real IPv6 destinations are
+ * non-cluster addresses decided by the external mask (IPv6 is never labeled). */
+static __always_inline int v6_check(struct bpf_sock_addr *ctx, __u32 perm)
+{
+	__u32 w0 = ctx->user_ip6[0], w1 = ctx->user_ip6[1], w2 = ctx->user_ip6[2];
+	__u32 w3 = ctx->user_ip6[3];
+
+	if (w0 == 0 && w1 == 0 && w2 == bpf_htonl(0xffff))
+		return local_check(2, perm, ctx->protocol, w3, bpf_ntohs(ctx->user_port), 0);
+	return local_check(2, perm, ctx->protocol, 0, bpf_ntohs(ctx->user_port), 1);
+}
+
+SEC("cgroup/connect6")
+int dsi_connect6(struct bpf_sock_addr *ctx)
+{
+	return v6_check(ctx, DSM_P_CONNECT);
+}
+
+SEC("cgroup/sendmsg6")
+int dsi_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return v6_check(ctx, DSM_P_SEND);
+}
+
+/* ---------------------------------------------------------------- remote check */
+
+SEC("cgroup_skb/ingress")
+int dsi_ingress(struct __sk_buff *skb)
+{
+	struct dsm_config *cfg = dsm_cfg();
+	struct decision d = {};
+	struct ev_args a = {};
+	__u8 h[20];
+	__u32 cg_scid = 0, scid = 0, snid = 0, tgt = 0, saddr, daddr, ihl, labeled = 0;
+	__u16 sport = 0, dport = 0;
+	__u8 proto, tcpflags = 0;
+	__u64 cg;
+	__u32 *p;
+	int forged = 0;
+
+	if (!cfg)
+		return 1;
+	cg = bpf_skb_ancestor_cgroup_id(skb, cfg->ctx_level);
+	if (cg) {
+		p = bpf_map_lookup_elem(&dsm_cg, &cg);
+		if (p)
+			cg_scid = *p;
+	}
+
+	if (skb->protocol != bpf_htons(ETH_P_IP)) {
+		/* IPv6 (and anything not IPv4) is never labeled: judged as unlabeled (0, 0). */
+		if (!cg_scid)
+			return 1;
+#pragma unroll
+		for (int i = 0; i < 2; i++) {
+			__u64 gen = active_gen();
+			access_decide(gen & 1, 0, 0, cg_scid, DSM_P_RECEIVE, &d);
+			if (active_gen() == gen)
+				break;
+		}
+		tgt = cg_scid;
+		proto = 0;
+		saddr = daddr = 0;
+		goto verdict;
+	}
+
+	if (bpf_skb_load_bytes(skb, 0, h, 20))
+		return cg_scid ? 0 : 1;
+	ihl = (h[0] & 0x0f) * 4;
+	if (ihl < 20)
+		return 0;
+	proto = h[9];
+	saddr = *(__u32 *)&h[12];
+	daddr = *(__u32 *)&h[16];
+
+	/* options: our label is normally first; scan a few options anyway */
+	{
+		__u32 off = 20;
+#pragma unroll
+		for (int i = 0; i < 8; i++) {
+			__u8 o[8];
+			if (off + 2 > ihl || off > 58)
+				break;
+			if (bpf_skb_load_bytes(skb, off, o, 2))
+				break;
+			if (o[0] == 0)
+				break;
+			if (o[0] == 1) {
+				off++;
+				continue;
+			}
+			if (o[1] < 2)
+				break;
+			if (o[0] == DSM_OPT_TYPE && o[1] == DSM_OPT_LEN && off + 8 <= ihl &&
+			    off <= 52) {
+				if (bpf_skb_load_bytes(skb, off, o, 8))
+					break;
+				snid = ((__u32)o[2] << 8) | o[3];
+				scid = ((__u32)o[4] << 24) | ((__u32)o[5] << 16) | ((__u32)o[6] << 8) | o[7];
+				labeled = 1;
+				break;
+			}
+			off += o[1];
+		}
+	}
+
+	if ((proto == IPPROTO_TCP || proto == IPPROTO_UDP) && ihl <= 60) {
+		__u8 l4[14];
+		if (!bpf_skb_load_bytes(skb, ihl, l4, proto == IPPROTO_TCP ? 14 : 4)) {
+			sport = ((__u16)l4[0] << 8) | l4[1];
+			dport = ((__u16)l4[2] << 8) | l4[3];
+			if (proto == IPPROTO_TCP)
+				tcpflags = l4[13];
+		}
+	}
+
+	/* TCP: only flow-opening segments carry labels (unless label-all); the label seen on the SYN
+	 * is cached per flow and judged again, under the policy in force, for every segment. */
+	if (proto == IPPROTO_TCP) {
+		struct dsm_flow_key fk = { .saddr = saddr, .daddr = daddr, .sport = sport,
+					   .dport = dport, .proto = proto };
+		if (!labeled) {
+			struct dsm_flow_val *fv = bpf_map_lookup_elem(&dsm_flows, &fk);
+			if (fv && !(tcpflags & 0x02)) {
+				scid = fv->scid;
+				snid = fv->snid;
+				count(DSM_C_FLOW_HITS);
+			}
+		}
+	}
+
+#pragma unroll
+	for (int i = 0; i < 2; i++) {
+		__u64 gen = active_gen();
+		__u32 slot = gen & 1;
+
+		forged = 0;
+		tgt = 0;
+		if (labeled) {
+			struct dsm_node_key nk = { .slot = slot, .snid = snid };
+			__u32 *addr = bpf_map_lookup_elem(&dsm_nodes, &nk);
+			if (!addr || *addr != saddr) {
+				/* own labels looped back on lo are fine */
+				if (!(snid == cfg->snid && skb->ifindex == 1))
+					forged = 1;
+			}
+		}
+		if (!sock_label(slot, proto, dport, cfg->snid, &tgt, 0))
+			tgt = cg_scid;
+		if (!forged && tgt)
+			access_decide(slot, scid, snid, tgt, DSM_P_RECEIVE, &d);
+		if (active_gen() == gen)
+			break;
+	}
+
+	if (forged) {
+		struct dsm_hdr *hh;
+		__u32 slot = active_gen() & 1;
+
+		count(DSM_C_FORGED);
+		hh = bpf_map_lookup_elem(&dsm_hdr, &slot);
+		a.type = 3;
+		a.perm = DSM_P_RECEIVE;
+		a.src_scid = scid;
+		a.src_snid = snid;
+		a.tgt_scid = tgt;
+		a.tgt_snid = cfg->snid;
+		a.saddr = saddr;
+		a.daddr = daddr;
+		a.sport = sport;
+		a.dport = dport;
+		a.proto = proto;
+		a.version = hh ? hh->version : 0;
+		emit(&a, cfg);
+		return 0;
+	}
+	if (!tgt)
+		return 1;  /* socket outside any context and port not labeled: untouched */
+
+	if (labeled && proto == IPPROTO_TCP) {
+		struct dsm_flow_key fk = { .saddr = saddr, .daddr = daddr, .sport = sport,
+					   .dport = dport, .proto = proto };
+		struct dsm_flow_val fv = { .scid = scid, .snid = snid };
+		bpf_map_update_elem(&dsm_flows, &fk, &fv, BPF_ANY);
+	}
+
+verdict:
+	if (d.allow) {
+		count(DSM_C_ALLOWED);
+		return 1;
+	}
+	a.type = d.audit ? 2 : 1;
+	a.perm = DSM_P_RECEIVE;
+	a.src_scid = scid;
+	a.src_snid = snid;
+	a.tgt_scid = tgt;
+	a.tgt_snid = cfg->snid;
+	a.rule = d.rule;
+	a.saddr = saddr;
+	a.daddr = daddr;
+	a.sport = sport;
+	a.dport = dport;
+	a.proto = proto;
+	a.version = d.version;
+	if (d.audit) {
+		count(DSM_C_AUDIT);
+		emit(&a, cfg);
+		return 1;
+	}
+	count(DSM_C_DENIED);
+	emit(&a, cfg);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- labels on the wire */
+
+SEC("tc")
+int dsi_egress(struct __sk_buff *skb)
+{
+	struct dsm_config *cfg = dsm_cfg();
+	__u16 w[14];
+	__u8 *b = (__u8 *)w;
+	__u32 scid, ihl, sum = 0, mtu_len = 0;
+	__u64 cg;
+	__u32 *p;
+	__u8 proto;
+
+	if (!cfg || skb->protocol != bpf_htons(ETH_P_IP))
+		return TC_ACT_OK;
+	cg = bpf_skb_ancestor_cgroup_id(skb, cfg->ctx_level);
+	if (!cg)
+		return TC_ACT_OK;
+	p = bpf_map_lookup_elem(&dsm_cg, &cg);
+	if (!p || !*p)
+		return TC_ACT_OK;
+	scid = *p;
+
+	if (bpf_skb_load_bytes(skb, ETH_HLEN, b, 20))
+		return TC_ACT_OK;
+	if ((b[0] >> 4) != 4)
+		return TC_ACT_OK;
+	ihl = (b[0] & 0x0f) * 4;
+	if (ihl < 20)
+		return TC_ACT_OK;
+	/* non-first fragments are never labeled; the first one carries the label */
+	if (((b[6] << 8) | b[7]) & 0x1fff)
+		return TC_ACT_OK;
+	if (ihl + DSM_OPT_LEN > 60) {
+		count(DSM_C_LABEL_FAIL);
+		return TC_ACT_OK;
+	}
+	proto = b[9];
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+		__u8 l4[14];
+		__u16 sport;
+		__u32 sl;
+
+		if (bpf_skb_load_bytes(skb, ETH_HLEN + ihl, l4, proto == IPPROTO_TCP ? 14 : 4))
+			return TC_ACT_OK;
+		if (proto == IPPROTO_TCP && !(l4[13] & 0x02) && !(cfg->flags & DSM_CF_LABEL_ALL))
+			return TC_ACT_OK;   /* only SYN / SYN-ACK carry the label */
+		sport = ((__u16)l4[0] << 8) | l4[1];
+		if (sock_label(active_gen() & 1, proto, sport, cfg->snid, &sl, 0))
+			scid = sl;
+	}
+
+	if (!skb->gso_segs || skb->gso_segs == 1) {
+		if (bpf_check_mtu(skb, 0, &mtu_len, DSM_OPT_LEN, 0)) {
+			count(DSM_C_TOO_BIG);
+			return TC_ACT_OK;
+		}
+	}
+	if (bpf_skb_adjust_room(skb, DSM_OPT_LEN, BPF_ADJ_ROOM_NET, 0)) {
+		count(DSM_C_LABEL_FAIL);
+		return TC_ACT_OK;
+	}
+	/* header (already moved in front of the gap) + our option */
+	b[0] = 0x40 | ((ihl + DSM_OPT_LEN) / 4);
+	{
+		__u16 tot = ((__u16)b[2] << 8) | b[3];
+		tot += DSM_OPT_LEN;
+		b[2] = tot >> 8;
+		b[3] = tot & 0xff;
+	}
+	b[10] = 0;
+	b[11] = 0;
+	b[20] = DSM_OPT_TYPE;
+	b[21] = DSM_OPT_LEN;
+	b[22] = (cfg->snid >> 8) & 0xff;
+	b[23] = cfg->snid & 0xff;
+	b[24] = scid >> 24;
+	b[25] = (scid >> 16) & 0xff;
+	b[26] = (scid >> 8) & 0xff;
+	b[27] = scid & 0xff;
+	if (ihl > 20) {
+		/* existing options follow ours; they are summed from the packet */
+		__u8 rest[40] = {};
+		__u32 n = (ihl - 20) & 0x3f;
+		if (n == 0 || n > 32)
+			return TC_ACT_OK;
+		if (bpf_skb_load_bytes(skb, ETH_HLEN + 28, rest, n))
+			return TC_ACT_OK;
+#pragma unroll
+		for (int i = 0; i < 20; i++)
+			sum += ((__u16 *)rest)[i];
+	}
+#pragma unroll
+	for (int i = 0; i < 14; i++)
+		sum += w[i];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	w[5] = ~sum & 0xffff;
+	if (bpf_skb_store_bytes(skb, ETH_HLEN, b, 28, 0))
+		return TC_ACT_SHOT;
+	count(DSM_C_LABELED);
+	return TC_ACT_OK;
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-only */
+/*
+ * Map keys/values shared by the BPF programs (dsm.bpf.c) and libdsm. Every policy map key starts
+ * with the slot (0 or 1) of the double-buffered table it belongs to; the active slot is
+ * (gen & 1) where gen is the single value of map dsm_active.
+ */
+#ifndef DSM_SHARED_H
+#define DSM_SHARED_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define DSM_ANY        0xFFFFFFFFu
+#define DSM_OPT_TYPE   0x9E        /* copied=1, class=0, number=30 (RFC 4727 experimental) */
+#define DSM_OPT_LEN    8
+#define DSM_MAX_SNID   0xFFFEu     /* SnID travels in 16 bits */
+
+#define DSM_CF_LABEL_ALL 0x1u      /* = DSM_F_LABEL_ALL_SEGMENTS */
+
+/* permission bits */
+#define DSM_P_CREATE     0
+#define DSM_P_BIND       1
+#define DSM_P_CONNECT    2
+#define DSM_P_SEND       3
+#define DSM_P_RECEIVE    4
+#define DSM_P_TRANSITION 5
+
+/* per-CPU counters (map dsm_cnt) */
+enum {
+	DSM_C_LABELED = 0,
+	DSM_C_ALLOWED,
+	DSM_C_DENIED,
+	DSM_C_AUDIT,
+	DSM_C_FORGED,
+	DSM_C_LOCAL_DENIED,
+	DSM_C_SUPPRESSED,
+	DSM_C_LOST,
+	DSM_C_TOO_BIG,        /* label skipped: packet + 8 would exceed the MTU */
+	DSM_C_LABEL_FAIL,     /* label skipped: no room for options / adjust_room failed */
+	DSM_C_LOCAL_ALLOWED,
+	DSM_C_FLOW_HITS,      /* unlabeled TCP segment judged with the label cached from its SYN */
+	DSM_C_MAX = 16
+};
+
+/* user-space maintained state (map dsm_ustate, one entry) */
+struct dsm_ustate {
+	__u64 table_swaps;
+	__u64 execs_transitioned;
+	__u64 execs_denied;
+	__u64 exec_events_suppressed;
+};
+
+struct dsm_config {
+	__u32 snid;
+	__u32 flags;          /* DSM_CF_* */
+	__u32 ctx_level;      /* cgroup level of <root>/scid-N */
+	__u32 rate_per_sec;   /* audit events per flow per second */
+	__u32 attached;       /* 1 once a dsm_attach completed */
+	__u32 pad;
+	char cgroup_root[256];
+	char netns_path[128];
+	char ifaces[128];
+};
+
+struct dsm_hdr {              /* one per slot */
+	__u64 version;
+	__u32 default_mask;
+	__u32 external_mask;
+	__u32 loaded;
+	__u32 pad;
+};
+
+struct dsm_ctx_key  { __u32 slot; __u32 scid; };            /* -> __u32 flags */
+struct dsm_node_key { __u32 slot; __u32 snid; };            /* -> __u32 addr (network order) */
+struct dsm_naddr_key { __u32 slot; __u32 addr; };           /* -> __u32 snid */
+struct dsm_acc_key  { __u32 slot; __u32 src_scid; __u32 src_snid; __u32 tgt_scid; };
+struct dsm_acc_val  { __u32 mask; __u32 rules[8]; };
+struct dsm_sl_key   { __u32 slot; __u8 proto; __u8 pad; __u16 port; __u32 snid; };
+struct dsm_sl_val   { __u32 scid; __u32 rule; };
+struct dsm_tr_key   { __u32 slot; __u32 parent; __u32 bin; };
+struct dsm_tr_val   { __u32 new_scid; __u32 rule; };
+struct dsm_nr_key   { __u32 prefixlen; __u32 slot; __u32 scid; __u32 addr; }; /* prefixlen = 64 + plen */
+struct dsm_nr_val   { __u8 action; __u8 pad; __u16 mask; __u32 rule; };
+
+struct dsm_flow_key { __u32 saddr; __u32 daddr; __u16 sport; __u16 dport; __u32 proto; };
+struct dsm_flow_val { __u32 scid; __u32 snid; };
+
+struct dsm_rl_key {
+	__u32 type; __u32 proto; __u32 saddr; __u32 daddr;
+	__u16 sport; __u16 dport; __u32 src_scid; __u32 tgt_scid; __u32 pid;
+};
+struct dsm_rl_val { __u64 win_start; __u32 count; __u32 suppressed; };
+
+/* Same layout as struct dsm_event in include/dsm.h (checked by a static assertion in libdsm);
+ * time_ns is CLOCK_MONOTONIC here, libdsm converts it to CLOCK_REALTIME. */
+struct dsm_bpf_event {
+	__u64 time_ns;
+	__u64 policy_version;
+	__u32 type;
+	__u32 permission;
+	__u32 src_scid;
+	__u32 src_snid;
+	__u32 tgt_scid;
+	__u32 tgt_snid;
+	__u32 rule_id;
+	__s32 pid;
+	__u32 saddr;
+	__u32 daddr;
+	__u16 sport;
+	__u16 dport;
+	__u8  protocol;
+	__u8  pad[3];
+	__u32 suppressed;
+	char  comm[16];
+	char  path[128];
+};
+
+#endif

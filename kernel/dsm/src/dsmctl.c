@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: Apache-2.0
+/* dsmctl: command-line front end of libdsm, for tests and debugging. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/stat.h>
+
+#include "dsm_internal.h"
+
+int dsm_internal_counter(dsm_node *n, int idx, uint64_t *out);
+
+static volatile sig_atomic_t stop;
+static void on_sig(int s) { (void)s; stop = 1; }
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: dsmctl COMMAND [options]\n"
+		"  probe\n"
+		"  attach|run --snid N --cgroup DIR --pin DIR --obj dsm.bpf.o [--ifaces a,b] [--netns PATH]\n"
+		"             [--label-all] [--no-exec-watch] [--ready FILE]   (run: stay, print events)\n"
+		"  detach --pin DIR\n"
+		"  context --pin DIR create|remove SCID\n"
+		"  move --pin DIR PID SCID          pid-context --pin DIR PID\n"
+		"  label PATH SCID [--pin DIR]       read-label PATH\n"
+		"  load-table --pin DIR FILE\n"
+		"  swap-loop --pin DIR FILE_A FILE_B COUNT\n"
+		"  events --pin DIR [--timeout MS] [--max N]\n"
+		"  counters --pin DIR               describe --pin DIR\n");
+	exit(2);
+}
+
+static const char *type_name(uint32_t t)
+{
+	switch (t) {
+	case DSM_EV_DENY: return "DENY";
+	case DSM_EV_AUDIT_DENY: return "AUDIT_DENY";
+	case DSM_EV_FORGED_LABEL: return "FORGED_LABEL";
+	case DSM_EV_TRANSITION: return "TRANSITION";
+	case DSM_EV_EXEC_DENIED: return "EXEC_DENIED";
+	}
+	return "?";
+}
+
+static const char *perm_name(uint32_t p)
+{
+	static const char *n[] = { "create", "bind", "connect", "send", "receive", "transition" };
+	return p < 6 ? n[p] : "?";
+}
+
+static void print_event(const struct dsm_event *e)
+{
+	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &e->saddr, s, sizeof(s));
+	inet_ntop(AF_INET, &e->daddr, d, sizeof(d));
+	printf("event type=%s perm=%s src=%u@%u tgt=%u@%u rule=%u pid=%d proto=%u saddr=%s sport=%u "
+	       "daddr=%s dport=%u suppressed=%u version=%llu time=%llu comm=%s path=%s\n",
+	       type_name(e->type), perm_name(e->permission), e->src_scid, e->src_snid, e->tgt_scid,
+	       e->tgt_snid, e->rule_id, e->pid, e->protocol, s, e->sport, d, e->dport, e->suppressed,
+	       (unsigned long long)e->policy_version, (unsigned long long)e->time_ns, e->comm, e->path);
+	fflush(stdout);
+}
+
+static void *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	void *b;
+	struct stat st;
+	if (!f || fstat(fileno(f), &st)) {
+		perror(path);
+		exit(1);
+	}
+	b = malloc(st.st_size + 1);
+	*len = fread(b, 1, st.st_size, f);
+	fclose(f);
+	return b;
+}
+
+static double now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static int fail(const char *what, int r)
+{
+	fprintf(stderr, "dsmctl %s: %s (%s)\n", what, dsm_last_error(), strerror(-r));
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct dsm_attach_opts o = { 0 };
+	const char *pin = NULL, *ready = NULL;
+	int timeout = 0, max = 64;
+	dsm_node *n = NULL;
+	const char *cmd;
+	int r;
+	static struct option lo[] = {
+		{ "snid", 1, 0, 's' }, { "cgroup", 1, 0, 'c' }, { "pin", 1, 0, 'p' }, { "obj", 1, 0, 'o' },
+		{ "ifaces", 1, 0, 'i' }, { "netns", 1, 0, 'n' }, { "label-all", 0, 0, 'L' },
+		{ "no-exec-watch", 0, 0, 'W' }, { "timeout", 1, 0, 't' }, { "max", 1, 0, 'm' },
+		{ "ready", 1, 0, 'r' }, { 0 } };
+
+	if (argc < 2)
+		usage();
+	cmd = argv[1];
+	optind = 2;
+	for (int c; (c = getopt_long(argc, argv, "", lo, NULL)) != -1;) {
+		switch (c) {
+		case 's': o.snid = strtoul(optarg, 0, 0); break;
+		case 'c': o.cgroup_root = optarg; break;
+		case 'p': pin = o.pin_dir = optarg; break;
+		case 'o': o.bpf_object = optarg; break;
+		case 'i': o.ifaces = optarg; break;
+		case 'n': o.netns_path = optarg; break;
+		case 'L': o.flags |= DSM_F_LABEL_ALL_SEGMENTS; break;
+		case 'W': o.flags |= DSM_F_NO_EXEC_WATCH; break;
+		case 't': timeout = atoi(optarg); break;
+		case 'm': max = atoi(optarg); break;
+		case 'r': ready = optarg; break;
+		default: usage();
+		}
+	}
+	char **args = argv + optind;
+	int nargs = argc - optind;
+
+	if (!strcmp(cmd, "probe")) {
+		char why[2048];
+		uint32_t caps = dsm_probe(why, sizeof(why));
+		printf("caps 0x%02x\n%s\n", caps, why);
+		return caps == 0xff ? 0 : 1;
+	}
+	if (!strcmp(cmd, "read-label")) {
+		uint32_t s;
+		if (nargs < 1)
+			usage();
+		r = dsm_read_label(args[0], &s);
+		if (r == -ENODATA) {
+			printf("unlabeled\n");
+			return 0;
+		}
+		if (r)
+			return fail(cmd, r);
+		printf("%u\n", s);
+		return 0;
+	}
+	if (!strcmp(cmd, "label") && !pin) {
+		if (nargs < 2)
+			usage();
+		r = dsm_label_binary(NULL, args[0], strtoul(args[1], 0, 0));
+		return r ? fail(cmd, r) : 0;
+	}
+	if (!strcmp(cmd, "attach") || !strcmp(cmd, "run")) {
+		int run = !strcmp(cmd, "run");
+		if (!run)
+			o.flags |= DSM_F_NO_EXEC_WATCH;
+		r = dsm_attach(&o, &n);
+		if (r)
+			return fail(cmd, r);
+		if (!run) {
+			dsm_close(n);
+			return 0;
+		}
+		signal(SIGTERM, on_sig);
+		signal(SIGINT, on_sig);
+		if (ready) {
+			FILE *f = fopen(ready, "w");
+			if (f) {
+				fprintf(f, "%d\n", getpid());
+				fclose(f);
+			}
+		}
+		fprintf(stderr, "dsmctl run: attached snid %u, pid %d\n", o.snid, getpid());
+		struct dsm_event ev[64];
+		while (!stop) {
+			int c = dsm_poll_events(n, ev, 64, 200);
+			for (int i = 0; i < c; i++)
+				print_event(&ev[i]);
+		}
+		dsm_close(n);
+		return 0;
+	}
+
+	if (!pin)
+		usage();
+	r = dsm_open_pinned(pin, &n);
+	if (r)
+		return fail("open", r);
+
+	if (!strcmp(cmd, "detach")) {
+		r = dsm_detach(n);
+		if (r)
+			return fail(cmd, r);
+		fprintf(stderr, "%s\n", dsm_last_error());
+		dsm_close(n);
+		return 0;
+	} else if (!strcmp(cmd, "context") && nargs >= 2) {
+		uint32_t s = strtoul(args[1], 0, 0);
+		r = !strcmp(args[0], "create") ? dsm_context_create(n, s) : dsm_context_remove(n, s);
+	} else if (!strcmp(cmd, "move") && nargs >= 2) {
+		r = dsm_move_pid(n, atoi(args[0]), strtoul(args[1], 0, 0));
+	} else if (!strcmp(cmd, "pid-context") && nargs >= 1) {
+		uint32_t s;
+		r = dsm_pid_context(n, atoi(args[0]), &s);
+		if (!r)
+			printf("%u\n", s);
+	} else if (!strcmp(cmd, "label") && nargs >= 2) {
+		r = dsm_label_binary(n, args[0], strtoul(args[1], 0, 0));
+	} else if (!strcmp(cmd, "load-table") && nargs >= 1) {
+		size_t len;
+		void *b = read_file(args[0], &len);
+		double t0 = now_ms();
+		r = dsm_load_table(n, b, len);
+		if (!r)
+			printf("loaded %s (%zu bytes) in %.2f ms\n", args[0], len, now_ms() - t0);
+		free(b);
+	} else if (!strcmp(cmd, "swap-loop") && nargs >= 3) {
+		size_t la, lb;
+		void *a = read_file(args[0], &la), *b = read_file(args[1], &lb);
+		int count = atoi(args[2]);
+		double worst = 0, total = 0;
+		r = 0;
+		for (int i = 0; i < count && !r; i++) {
+			double t0 = now_ms(), d;
+			r = (i & 1) ? dsm_load_table(n, b, lb) : dsm_load_table(n, a, la);
+			d = now_ms() - t0;
+			total += d;
+			if (d > worst)
+				worst = d;
+		}
+		if (!r)
+			printf("swaps %d avg %.3f ms max %.3f ms\n", count, total / count, worst);
+	} else if (!strcmp(cmd, "events")) {
+		struct dsm_event ev[256];
+		if (max > 256)
+			max = 256;
+		r = dsm_poll_events(n, ev, max, timeout);
+		for (int i = 0; i < r; i++)
+			print_event(&ev[i]);
+		r = r < 0 ? r : 0;
+	} else if (!strcmp(cmd, "counters")) {
+		struct dsm_counters c;
+		uint64_t tb = 0, lf = 0, fh = 0, la = 0;
+		r = dsm_counters(n, &c);
+		dsm_internal_counter(n, DSM_C_TOO_BIG, &tb);
+		dsm_internal_counter(n, DSM_C_LABEL_FAIL, &lf);
+		dsm_internal_counter(n, DSM_C_FLOW_HITS, &fh);
+		dsm_internal_counter(n, DSM_C_LOCAL_ALLOWED, &la);
+		if (!r)
+			printf("policy_version %llu\npackets_labeled %llu\npackets_allowed %llu\n"
+			       "packets_denied %llu\npackets_audit_only %llu\nforged_labels %llu\n"
+			       "local_denied %llu\nexecs_transitioned %llu\nexecs_denied %llu\n"
+			       "events_suppressed %llu\nevents_lost %llu\ntable_swaps %llu\n"
+			       "label_too_big %llu\nlabel_failed %llu\nflow_cache_hits %llu\nlocal_allowed %llu\n",
+			       (unsigned long long)c.policy_version, (unsigned long long)c.packets_labeled,
+			       (unsigned long long)c.packets_allowed, (unsigned long long)c.packets_denied,
+			       (unsigned long long)c.packets_audit_only, (unsigned long long)c.forged_labels,
+			       (unsigned long long)c.local_denied, (unsigned long long)c.execs_transitioned,
+			       (unsigned long long)c.execs_denied, (unsigned long long)c.events_suppressed,
+			       (unsigned long long)c.events_lost, (unsigned long long)c.table_swaps,
+			       (unsigned long long)tb, (unsigned long long)lf, (unsigned long long)fh,
+			       (unsigned long long)la);
+	} else if (!strcmp(cmd, "describe")) {
+		char buf[8192];
+		r = dsm_describe(n, buf, sizeof(buf));
+		if (r >= 0) {
+			fputs(buf, stdout);
+			r = 0;
+		}
+	} else
+		usage();
+	if (r)
+		return fail(cmd, r);
+	dsm_close(n);
+	return 0;
+}
