@@ -91,7 +91,13 @@ public abstract class DsiTestSupport {
         for (String o : java17) {
             options.add(new VMOption(o));
         }
+        options.addAll(List.of(extraOptions()));
         return options.toArray(new Option[0]);
+    }
+
+    /** Options a test class adds to (or overrides in) the common configuration. */
+    protected Option[] extraOptions() {
+        return new Option[0];
     }
 
     static int freePort() {
