@@ -72,7 +72,6 @@ public final class DecisionEngine {
             auditSet[h] = s;
         }
 
-        Map<List<Object>, Decision> shared = new HashMap<>();
         int defMask = table.defaultAllowMask();
         defaults = new Decision[2][SLOTS];
         String defLabel = defMask == 0 ? "default deny" : "default allow";
@@ -85,14 +84,20 @@ public final class DecisionEngine {
             }
         }
 
-        // group records by (source, target)
+        // the table's access list is sorted by (source, target, node): records of a pair are adjacent
         List<CompiledTable.Access> access = table.access();
         records = access.size();
-        Map<Long, List<CompiledTable.Access>> groups = new HashMap<>();
-        for (CompiledTable.Access r : access) {
-            groups.computeIfAbsent(pack(r.srcScid(), r.tgtScid()), k -> new ArrayList<>(1)).add(r);
+        List<int[]> runs = new ArrayList<>();
+        for (int i = 0; i < access.size(); ) {
+            int j = i + 1;
+            while (j < access.size() && access.get(j).srcScid() == access.get(i).srcScid()
+                    && access.get(j).tgtScid() == access.get(i).tgtScid()) {
+                j++;
+            }
+            runs.add(new int[] {i, j});
+            i = j;
         }
-        int cap = Integer.highestOneBit(Math.max(2, groups.size()) * 2 - 1) << 1;
+        int cap = Integer.highestOneBit(Math.max(2, runs.size()) * 2 - 1) << 1;
         cap = Math.max(cap, 4);
         keys = new long[cap];
         Arrays.fill(keys, EMPTY);
@@ -101,24 +106,24 @@ public final class DecisionEngine {
         anyDecisions = new Decision[cap * SLOTS];
         nodeIds = new int[cap][];
         nodeDecisions = new Decision[cap][];
-        Map<Integer, RuleRef> refCache = new HashMap<>();
+        DecisionCache cache = new DecisionCache(rules, defLabel, Math.min(8 * records + 1024, 1 << 22));
         java.util.Set<Integer> auditSlow = new java.util.HashSet<>(audit);
-        for (Map.Entry<Long, List<CompiledTable.Access>> g : groups.entrySet()) {
-            long key = g.getKey();
+        for (int[] run : runs) {
+            List<CompiledTable.Access> recs = new ArrayList<>(access.subList(run[0], run[1]));
+            recs.sort((x, y) -> Integer.compare(x.srcSnid(), y.srcSnid()));
+            long key = pack(recs.get(0).srcScid(), recs.get(0).tgtScid());
             int h = slot(key);
             while (keys[h] != EMPTY) {
                 h = (h + 1) & mask;
             }
             keys[h] = key;
-            List<CompiledTable.Access> recs = new ArrayList<>(g.getValue());
-            recs.sort((x, y) -> Integer.compare(x.srcSnid(), y.srcSnid()));
             int s = recs.get(0).srcScid();
             int t = recs.get(0).tgtScid();
             boolean audited = auditSlow.contains(s) || auditSlow.contains(t);
             List<CompiledTable.Access> specific = new ArrayList<>();
             for (CompiledTable.Access r : recs) {
                 if (r.srcSnid() == SecurityIds.ANY) {
-                    fill(anyDecisions, h * SLOTS, r, audited, rules, refCache, shared, defLabel);
+                    fill(anyDecisions, h * SLOTS, r, audited, cache);
                 } else {
                     specific.add(r);
                 }
@@ -128,7 +133,7 @@ public final class DecisionEngine {
                 Decision[] decs = new Decision[specific.size() * SLOTS];
                 for (int i = 0; i < ids.length; i++) {
                     ids[i] = specific.get(i).srcSnid();
-                    fill(decs, i * SLOTS, specific.get(i), audited, rules, refCache, shared, defLabel);
+                    fill(decs, i * SLOTS, specific.get(i), audited, cache);
                 }
                 nodeIds[h] = ids;
                 nodeDecisions[h] = decs;
@@ -136,30 +141,72 @@ public final class DecisionEngine {
         }
     }
 
-    private static void fill(Decision[] out, int base, CompiledTable.Access r, boolean audited,
-                             IntFunction<RuleRef> rules, Map<Integer, RuleRef> refCache,
-                             Map<List<Object>, Decision> shared, String defLabel) {
-        int[] ids = r.ruleIds();
-        for (Permission p : Permission.values()) {
-            int b = p.bit();
-            boolean allowed = (r.allowMask() & p.mask()) != 0;
-            int id = ids[b];
-            boolean auditOnly = !allowed && audited;
-            int line;
-            String label;
-            if (id == 0) {
-                line = 0;
-                label = allowed ? "default allow" : defLabel.equals("default deny") ? "default deny"
-                        : "default deny of " + p.xmlName();
+    /**
+     * Decision instances are shared: one per (rule id, permission, allowed, audit-only), built on
+     * first use. Index in the per-rule array: bit * 4 + (allowed ? 2 : 0) + (auditOnly ? 1 : 0).
+     */
+    private static final class DecisionCache {
+        final IntFunction<RuleRef> rules;
+        final String defLabel;
+        final Map<Integer, Decision[]> byRule = new HashMap<>();
+        /** Dense rule ids (the usual case: 1..n in document order) are looked up by index. */
+        final Decision[][] dense;
+        int lastId = -1;
+        Decision[] last;
+
+        DecisionCache(IntFunction<RuleRef> rules, String defLabel, int denseLimit) {
+            this.rules = rules;
+            this.defLabel = defLabel;
+            this.dense = new Decision[denseLimit][];
+        }
+
+        Decision get(int id, Permission p, boolean allowed, boolean auditOnly) {
+            Decision[] arr;
+            if (id == lastId) {
+                arr = last;
             } else {
-                RuleRef ref = refCache.computeIfAbsent(id, rules::apply);
-                line = ref == null ? 0 : ref.line();
-                label = ref == null ? "rule " + id : ref.label();
+                boolean isDense = id >= 0 && id < dense.length;
+                arr = isDense ? dense[id] : byRule.get(id);
+                if (arr == null) {
+                    arr = new Decision[Permission.values().length * 4];
+                    if (isDense) {
+                        dense[id] = arr;
+                    } else {
+                        byRule.put(id, arr);
+                    }
+                }
+                lastId = id;
+                last = arr;
             }
-            List<Object> k = List.of(allowed, p, id, line, label, auditOnly);
-            String l = label;
-            int ln = line;
-            out[base + b] = shared.computeIfAbsent(k, x -> new Decision(allowed, p, id, ln, l, auditOnly));
+            int i = p.bit() * 4 + (allowed ? 2 : 0) + (auditOnly ? 1 : 0);
+            Decision d = arr[i];
+            if (d == null) {
+                int line;
+                String label;
+                if (id == 0) {
+                    line = 0;
+                    label = allowed ? "default allow" : defLabel.equals("default deny") ? "default deny"
+                            : "default deny of " + p.xmlName();
+                } else {
+                    RuleRef ref = rules.apply(id);
+                    line = ref == null ? 0 : ref.line();
+                    label = ref == null ? "rule " + id : ref.label();
+                }
+                d = arr[i] = new Decision(allowed, p, id, line, label, auditOnly);
+            }
+            return d;
+        }
+    }
+
+    private static final Permission[] PERMISSIONS = Permission.values();
+
+    private static void fill(Decision[] out, int base, CompiledTable.Access r, boolean audited, DecisionCache cache) {
+        int[] ids = r.ruleIds();
+        int allowMask = r.allowMask();
+        for (Permission p : PERMISSIONS) {
+            int b = p.bit();
+            boolean allowed = (allowMask & p.mask()) != 0;
+            out[base + b] = cache.get(ids[b], p, allowed, !allowed && audited);
         }
     }
 

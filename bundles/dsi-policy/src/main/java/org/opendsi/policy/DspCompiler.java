@@ -41,6 +41,7 @@ public final class DspCompiler {
     static final int ADMIN_TO_ZONE = Permission.CONNECT.mask() | Permission.SEND.mask() | Permission.RECEIVE.mask();
     static final int ZONE_TO_ADMIN = Permission.SEND.mask() | Permission.RECEIVE.mask();
     private static final int MAX_WARNINGS = 100;
+    private static final Permission[] PERMISSIONS = Permission.values();
 
     private DspCompiler() {
     }
@@ -64,7 +65,7 @@ public final class DspCompiler {
         for (PolicyModel.Rule r : m.rules()) {
             byId.put(r.ruleId(), r);
         }
-        Map<Long, List<Contribution>> groups = new HashMap<>();
+        Groups groups = new Groups(m.accessRules().size() + m.transitions().size() + 16);
         for (PolicyModel.AccessRule a : m.accessRules()) {
             int[] nodes = a.sourceNodes().isEmpty() ? null : a.sourceNodes().stream().mapToInt(Integer::intValue).toArray();
             add(groups, a.source(), a.target(), new Contribution(order(a.loc()), a.ruleId(), a.allow(), a.permMask(), nodes));
@@ -109,12 +110,21 @@ public final class DspCompiler {
         }
 
         int defaultMask = m.defaultAllow() ? Permission.allMask() : 0;
-        List<CompiledTable.Access> access = new ArrayList<>(groups.size() + 16);
+        List<CompiledTable.Access> access = new ArrayList<>(groups.lists.size() + 16);
         Warnings warnings = new Warnings(m, byId);
-        for (Map.Entry<Long, List<Contribution>> g : groups.entrySet()) {
-            int s = (int) (g.getKey() >>> 32);
-            int t = (int) (long) g.getKey();
-            List<Contribution> cs = g.getValue();
+        // visit pairs in unsigned (source, target) order so the records come out already sorted
+        int pairs = groups.lists.size();
+        long[] sortedKeys = new long[pairs];
+        for (int gi = 0; gi < pairs; gi++) {
+            sortedKeys[gi] = groups.order.get(gi) ^ Long.MIN_VALUE;
+        }
+        java.util.Arrays.sort(sortedKeys);
+        for (int k = 0; k < pairs; k++) {
+            long key = sortedKeys[k] ^ Long.MIN_VALUE;
+            int gi = groups.indexOf(key);
+            int s = (int) (key >>> 32);
+            int t = (int) key;
+            List<Contribution> cs = groups.lists.get(gi);
             if (cs.size() > 1) {
                 cs.sort(Comparator.comparingLong(Contribution::order));
             }
@@ -180,14 +190,73 @@ public final class DspCompiler {
         return ((long) loc.line() << 32) | loc.column();
     }
 
-    private static void add(Map<Long, List<Contribution>> groups, int s, int t, Contribution c) {
-        long key = ((long) s << 32) | (t & 0xFFFFFFFFL);
-        List<Contribution> l = groups.get(key);
-        if (l == null) {
-            l = new ArrayList<>(2);
-            groups.put(key, l);
+    private static void add(Groups groups, int s, int t, Contribution c) {
+        groups.add(((long) s << 32) | (t & 0xFFFFFFFFL), c);
+    }
+
+    /** (source, target) -> contributions: open addressing on the packed pair, insertion ordered. */
+    private static final class Groups {
+        long[] keys;
+        int[] slots;
+        final List<Long> order = new ArrayList<>();
+        final List<List<Contribution>> lists = new ArrayList<>();
+        int mask;
+
+        Groups(int expected) {
+            int cap = Integer.highestOneBit(Math.max(4, expected) * 2 - 1) << 1;
+            keys = new long[cap];
+            slots = new int[cap];
+            mask = cap - 1;
         }
-        l.add(c);
+
+        void add(long key, Contribution c) {
+            int h = (int) ((key * 0x9E3779B97F4A7C15L) >>> 40) & mask;
+            while (slots[h] != 0) {
+                if (keys[h] == key) {
+                    lists.get(slots[h] - 1).add(c);
+                    return;
+                }
+                h = (h + 1) & mask;
+            }
+            keys[h] = key;
+            List<Contribution> l = new ArrayList<>(2);
+            l.add(c);
+            lists.add(l);
+            order.add(key);
+            slots[h] = lists.size();
+            if (lists.size() * 2 > keys.length) {
+                grow();
+            }
+        }
+
+        int indexOf(long key) {
+            int h = (int) ((key * 0x9E3779B97F4A7C15L) >>> 40) & mask;
+            while (slots[h] != 0) {
+                if (keys[h] == key) {
+                    return slots[h] - 1;
+                }
+                h = (h + 1) & mask;
+            }
+            throw new IllegalStateException("no group " + key);
+        }
+
+        private void grow() {
+            long[] ok = keys;
+            int[] os = slots;
+            keys = new long[ok.length * 2];
+            slots = new int[ok.length * 2];
+            mask = keys.length - 1;
+            for (int i = 0; i < ok.length; i++) {
+                if (os[i] != 0) {
+                    int h = (int) ((ok[i] * 0x9E3779B97F4A7C15L) >>> 40) & mask;
+                    while (slots[h] != 0) {
+                        h = (h + 1) & mask;
+                    }
+                    keys[h] = ok[i];
+                    slots[h] = os[i];
+                }
+            }
+        }
     }
 
     private static boolean applies(Contribution c, int node) {
@@ -225,7 +294,7 @@ public final class DspCompiler {
         }
         int allow = 0;
         int[] ruleIds = new int[Permission.SLOTS];
-        for (Permission p : Permission.values()) {
+        for (Permission p : PERMISSIONS) {
             int b = p.bit();
             if (denyId[b] != 0) {
                 ruleIds[b] = denyId[b];

@@ -23,6 +23,7 @@ import org.opendsi.policy.PolicyModel.Loc;
 final class ModelBuilder {
 
     private static final int SOCKET_PERMS = Permission.allMask() & ~Permission.TRANSITION.mask();
+    private static final java.util.regex.Pattern WS = java.util.regex.Pattern.compile("\\s+");
     private static final int EXTERNAL_PERMS = Permission.CONNECT.mask() | Permission.SEND.mask();
 
     private final String file;
@@ -337,7 +338,7 @@ final class ModelBuilder {
                     }
                     List<Integer> members = new ArrayList<>();
                     boolean ok = true;
-                    for (String tok : list.trim().split("\\s+")) {
+                    for (String tok : WS.split(list.trim())) {
                         Integer c = contextValue(e, "contexts", tok, contexts, false);
                         if (c == null) {
                             ok = false;
@@ -382,17 +383,21 @@ final class ModelBuilder {
     /** Digits (with an optional leading '+', as xs:integer allows) -> value, capped; null when not a number. */
     private static Long number(String text) {
         String t = text.trim();
-        if (t.startsWith("+")) {
-            t = t.substring(1);
-        }
-        if (t.isEmpty() || !t.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        int i = t.startsWith("+") ? 1 : 0;
+        if (i == t.length()) {
             return null;
         }
-        String digits = t.replaceFirst("^0+(?=.)", "");
-        if (digits.length() > 12) {
-            return Long.MAX_VALUE;
+        long v = 0;
+        for (; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (c < '0' || c > '9') {
+                return null;
+            }
+            if (v < 1_000_000_000_000L) {
+                v = v * 10 + (c - '0');
+            }
         }
-        return Long.parseLong(digits);
+        return v;
     }
 
     private Integer idValue(RawElement e, String attr, String kind, String text) {
@@ -490,7 +495,7 @@ final class ModelBuilder {
             suppress(e.loc());
             return null;
         }
-        for (String tok : t.split("\\s+")) {
+        for (String tok : WS.split(t)) {
             Integer v = idValue(e, "source-nodes", "SnID", tok);
             if (v == null) {
                 ok = false;
@@ -530,7 +535,7 @@ final class ModelBuilder {
         int mask = 0;
         boolean ok = true;
         Set<String> seen = new HashSet<>();
-        for (String tok : t.split("\\s+")) {
+        for (String tok : WS.split(t)) {
             if (!seen.add(tok)) {
                 errors.add(e.loc(), "attribute permissions: '" + tok + "' is listed twice");
                 ok = false;

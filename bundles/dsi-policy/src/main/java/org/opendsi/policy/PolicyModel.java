@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 import org.opendsi.api.Permission;
 import org.opendsi.api.SecurityIds;
@@ -124,7 +123,7 @@ public final class PolicyModel {
         this.transitions = List.copyOf(transitions);
         this.externals = List.copyOf(externals);
         this.zones = List.copyOf(zones);
-        Map<Integer, Context> byId = new TreeMap<>();
+        Map<Integer, Context> byId = new java.util.HashMap<>(this.contexts.size() * 2);
         for (Context c : this.contexts) {
             byId.put(c.scid(), c);
         }
