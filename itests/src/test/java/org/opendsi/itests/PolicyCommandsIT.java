@@ -92,6 +92,20 @@ public class PolicyCommandsIT extends DsiTestSupport {
     }
 
     @Test
+    public void overlappingAllowAndDenyIsAWarningAndDenyWins() throws Exception {
+        Path overlap = Files.createTempFile("overlap", ".xml");
+        Files.writeString(overlap, "<dsp xmlns=\"urn:opendsi:dsp:1\" name=\"overlap\">\n"
+                + "  <contexts><context scid=\"10\" name=\"a\"/><context scid=\"20\" name=\"b\"/></contexts>\n"
+                + "  <rules>\n"
+                + "    <allow source=\"10\" target=\"20\" permissions=\"send receive\"/>\n"
+                + "    <deny source=\"10\" target=\"20\" permissions=\"receive\"/>\n"
+                + "  </rules>\n</dsp>\n");
+        String check = execute("dsi:policy-check " + overlap);
+        assertTrue(check, check.contains("is valid"));
+        assertTrue(check, check.matches("(?s).*warning: " + Pattern.quote(overlap.toString()) + ":\\d+:\\d+: .*"));
+    }
+
+    @Test
     public void invalidArgumentsAreExplained() throws Exception {
         String bad = executeFailing("dsi:check 10 1 20 fly");
         assertTrue(bad, bad.contains("unknown permission 'fly'"));

@@ -154,9 +154,9 @@ public class PolicyServiceImpl implements PolicyService {
     public PolicyCheck check(Path file) {
         try {
             CompiledPolicy p = DspCompiler.compile(parser.parse(file));
-            return new PolicyCheck(file.toString(), p.summary(), List.of());
+            return new PolicyCheck(file.toString(), p.summary(), List.of(), p.warnings());
         } catch (PolicyException e) {
-            return new PolicyCheck(file.toString(), null, e.errors());
+            return new PolicyCheck(file.toString(), null, e.errors(), List.of());
         }
     }
 

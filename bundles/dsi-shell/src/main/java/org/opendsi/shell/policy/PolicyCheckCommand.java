@@ -23,6 +23,9 @@ public class PolicyCheckCommand extends PolicyCommandSupport {
             throw new IllegalStateException(check.file() + " is invalid: " + check.errors().size() + " error(s)");
         }
         out().println(check.file() + " is valid");
+        for (var w : check.warnings()) {
+            out().println("warning: " + w);
+        }
         printSummary(check.summary());
         return null;
     }
