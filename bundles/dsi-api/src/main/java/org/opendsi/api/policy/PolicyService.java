@@ -20,6 +20,16 @@ public interface PolicyService {
     /** Validates, compiles, versions, persists and makes the policy current. */
     PolicyVersion update(Path file) throws PolicyException;
 
+    /**
+     * Applies a policy whose version was assigned elsewhere (a Security Manager applying what the
+     * Security Server signed). Refused unless version is newer than the current one, so an old
+     * policy replayed by anyone is never applied.
+     */
+    PolicyVersion applyVersion(String source, byte[] dspXml, long version) throws PolicyException;
+
+    /** The DSP source (XML bytes) of the current policy, empty when none is loaded. */
+    Optional<byte[]> currentSource();
+
     /** The current policy version, empty when none was ever loaded (then everything is denied). */
     Optional<PolicyVersion> current();
 

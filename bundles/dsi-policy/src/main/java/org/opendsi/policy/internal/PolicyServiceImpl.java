@@ -63,7 +63,7 @@ public class PolicyServiceImpl implements PolicyService {
     private static final Logger LOG = LoggerFactory.getLogger(PolicyServiceImpl.class);
 
     /** The current policy and its version, swapped as one. */
-    private record State(CompiledPolicy policy, PolicyVersion version) {
+    private record State(CompiledPolicy policy, PolicyVersion version, byte[] source) {
     }
 
     private static final Decision[] NO_POLICY = new Decision[Permission.SLOTS];
@@ -99,8 +99,9 @@ public class PolicyServiceImpl implements PolicyService {
             for (int i = entries.size() - 1; i >= 0 && state == null; i--) {
                 PolicyHistory.Entry e = entries.get(i);
                 try {
-                    CompiledPolicy p = DspCompiler.compile(parser.parse(e.xml().toString(), history.readXml(e)));
-                    state = new State(p.withVersion(e.version().version()), e.version());
+                    byte[] xml = history.readXml(e);
+                    CompiledPolicy p = DspCompiler.compile(parser.parse(e.xml().toString(), xml));
+                    state = new State(p.withVersion(e.version().version()), e.version(), xml);
                     LOG.info("policy version {} ({}) restored from {}", e.version().version(),
                             p.summary().name(), history.dir());
                 } catch (PolicyException | IOException ex) {
@@ -112,7 +113,7 @@ public class PolicyServiceImpl implements PolicyService {
             if (entries.isEmpty() && boot != null && !boot.isBlank()) {
                 try {
                     Path file = Path.of(boot.trim());
-                    apply(file.toString(), parser.read(file), "boot.policy " + file);
+                    apply(file.toString(), parser.read(file), "boot.policy " + file, 0);
                 } catch (PolicyException e) {
                     LOG.error("boot policy {} rejected, no policy is current: {}", boot, e.errors());
                 }
@@ -162,7 +163,21 @@ public class PolicyServiceImpl implements PolicyService {
 
     @Override
     public PolicyVersion update(Path file) throws PolicyException {
-        return apply(file.toString(), parser.read(file), file.toAbsolutePath().normalize().toString());
+        return apply(file.toString(), parser.read(file), file.toAbsolutePath().normalize().toString(), 0);
+    }
+
+    @Override
+    public PolicyVersion applyVersion(String source, byte[] dspXml, long version) throws PolicyException {
+        if (version <= 0) {
+            throw new PolicyException(source, "policy version " + version + " is not positive");
+        }
+        return apply(source, dspXml, source, version);
+    }
+
+    @Override
+    public Optional<byte[]> currentSource() {
+        State s = state;
+        return s == null ? Optional.empty() : Optional.of(s.source().clone());
     }
 
     @Override
@@ -234,7 +249,7 @@ public class PolicyServiceImpl implements PolicyService {
             } catch (IOException e) {
                 throw new PolicyException(h.dir().toString(), "cannot read the policy history: " + e);
             }
-            return apply(entry.xml().toString(), xml, "rollback to " + version);
+            return apply(entry.xml().toString(), xml, "rollback to " + version, 0);
         } finally {
             lock.unlock();
         }
@@ -259,8 +274,12 @@ public class PolicyServiceImpl implements PolicyService {
         return h;
     }
 
-    /** Validates and compiles, then persists, makes current and notifies. */
-    private PolicyVersion apply(String fileName, byte[] xml, String source) throws PolicyException {
+    /**
+     * Validates and compiles, then persists, makes current and notifies. forcedVersion 0 takes the
+     * next local version; otherwise that exact version, which must be newer than every known one.
+     */
+    private PolicyVersion apply(String fileName, byte[] xml, String source, long forcedVersion)
+            throws PolicyException {
         CompiledPolicy compiled = DspCompiler.compile(parser.parse(fileName, xml));
         for (PolicyError w : compiled.warnings()) {
             LOG.warn("{}", w);
@@ -277,13 +296,18 @@ public class PolicyServiceImpl implements PolicyService {
                 if (cur != null) {
                     max = Math.max(max, cur.version().version());
                 }
-                pv = new PolicyVersion(max + 1, Instant.now(), source, compiled.summary());
+                if (forcedVersion != 0 && forcedVersion <= max) {
+                    throw new PolicyException(List.of(new PolicyError(fileName, 0, 0, "policy version " + forcedVersion
+                            + " is not newer than version " + max + " known here; refused (replayed or out of order)")));
+                }
+                pv = new PolicyVersion(forcedVersion != 0 ? forcedVersion : max + 1, Instant.now(), source,
+                        compiled.summary());
                 h.store(pv, xml);
             } catch (IOException e) {
                 throw new PolicyException(List.of(new PolicyError(fileName, 0, 0, "policy is valid but could not be"
                         + " stored in " + h.dir() + " (" + e + "); the current policy is unchanged")));
             }
-            State next = new State(compiled.withVersion(pv.version()), pv);
+            State next = new State(compiled.withVersion(pv.version()), pv, xml.clone());
             state = next;
             LOG.info("policy version {} ({}, digest {}) is current, from {}", pv.version(), pv.summary().name(),
                     pv.summary().digest(), source);

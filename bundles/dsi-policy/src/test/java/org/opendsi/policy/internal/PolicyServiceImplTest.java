@@ -101,6 +101,25 @@ class PolicyServiceImplTest {
     }
 
     @Test
+    void versionsAssignedElsewhereMustBeNewerAndSurviveRestart() throws Exception {
+        PolicyServiceImpl s = start(config());
+        byte[] zones = Files.readAllBytes(SAMPLES.resolve("virtual-zones.xml"));
+        byte[] permissive = Files.readAllBytes(SAMPLES.resolve("permissive.xml"));
+        assertEquals(7, s.applyVersion("ss", zones, 7).version());
+        assertEquals(java.util.Arrays.toString(zones), java.util.Arrays.toString(s.currentSource().orElseThrow()));
+        // a replayed or out-of-order version is refused and changes nothing
+        PolicyException replay = assertThrows(PolicyException.class, () -> s.applyVersion("ss", permissive, 7));
+        assertTrue(replay.getMessage().contains("not newer"), replay.getMessage());
+        assertThrows(PolicyException.class, () -> s.applyVersion("ss", permissive, 3));
+        assertFalse(s.decide(10, 1, 20, Permission.SEND).allowed());
+        assertEquals(9, s.applyVersion("ss", permissive, 9).version());
+        PolicyServiceImpl again = start(config());
+        assertEquals(9, again.current().orElseThrow().version());
+        assertEquals(java.util.Arrays.toString(permissive), java.util.Arrays.toString(again.currentSource().orElseThrow()));
+        assertEquals(10, again.update(SAMPLES.resolve("boot.xml")).version());
+    }
+
+    @Test
     void rollbackReappliesUnderANewNumber() throws Exception {
         PolicyServiceImpl s = start(config());
         s.update(SAMPLES.resolve("permissive.xml"));
