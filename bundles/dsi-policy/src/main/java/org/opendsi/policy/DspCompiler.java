@@ -158,7 +158,9 @@ public final class DspCompiler {
         }
         List<CompiledTable.Node> nodes = new ArrayList<>();
         for (PolicyModel.Node n : m.nodes()) {
-            nodes.add(new CompiledTable.Node(n.snid(), Ipv4.toBytes(n.address())));
+            if (!n.compromised()) {
+                nodes.add(new CompiledTable.Node(n.snid(), Ipv4.toBytes(n.address())));
+            }
         }
         List<CompiledTable.SocketLabel> labels = new ArrayList<>();
         for (PolicyModel.SocketLabel l : m.socketLabels()) {

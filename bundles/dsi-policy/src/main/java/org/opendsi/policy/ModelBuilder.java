@@ -150,7 +150,7 @@ final class ModelBuilder {
                         }
                     }
                     PolicyModel.Node node = new PolicyModel.Node(snid, n == null ? Integer.toUnsignedString(snid) : n,
-                            addr == null ? 0 : addr, e.loc());
+                            addr == null ? 0 : addr, java.util.Set.of("true", "1").contains(trim(e.attr("compromised"))), e.loc());
                     nodes.put(snid, node);
                     nodeList.add(node);
                 }

@@ -41,7 +41,8 @@ public final class PolicyCanonicalizer {
         }
         section(sb, lines);
         for (PolicyModel.Node n : m.nodes()) {
-            lines.add("node " + u(n.snid()) + " " + Ipv4.format(n.address()) + " " + quote(n.name()));
+            lines.add("node " + u(n.snid()) + " " + Ipv4.format(n.address()) + " " + quote(n.name())
+                    + (n.compromised() ? " compromised" : ""));
         }
         section(sb, lines);
         for (PolicyModel.SocketLabel s : m.socketLabels()) {

@@ -42,8 +42,12 @@ public final class PolicyModel {
     public record Context(int scid, String name, boolean audit, Loc loc) {
     }
 
-    /** A node; address is the IPv4 address as an int in network order (first octet = top byte). */
-    public record Node(int snid, String name, int address, Loc loc) {
+    /**
+     * A node; address is the IPv4 address as an int in network order (first octet = top byte).
+     * A compromised node (declared so by the Security Server) is left out of the compiled node
+     * table, so every DSM treats labels claiming its SnID as forged and drops them.
+     */
+    public record Node(int snid, String name, int address, boolean compromised, Loc loc) {
     }
 
     /** protocol is 6 (tcp) or 17 (udp); snid is {@link SecurityIds#ANY} for every node. */

@@ -214,4 +214,17 @@ class CompilerTest {
             }
         }
     }
+
+    @Test
+    void compromisedNodeIsLeftOutOfTheNodeTableSoItsLabelsAreForged() throws Exception {
+        String zones = new String(TestSupport.sampleBytes("virtual-zones.xml"), java.nio.charset.StandardCharsets.UTF_8);
+        CompiledPolicy before = compile(zones);
+        CompiledPolicy after = compile(zones.replace("name=\"munster\" address=\"10.77.0.2\"",
+                "name=\"munster\" address=\"10.77.0.2\" compromised=\"true\""));
+        assertEquals(2, before.table().nodes().size());
+        assertEquals(1, after.table().nodes().size());
+        assertEquals(1, after.table().nodes().get(0).snid());
+        assertFalse(before.digest().equals(after.digest()), "the amendment changes the digest");
+        assertTrue(after.canonicalForm().contains("compromised"));
+    }
 }
