@@ -20,6 +20,9 @@ public interface PolicyService {
     /** Validates, compiles, versions, persists and makes the policy current. */
     PolicyVersion update(Path file) throws PolicyException;
 
+    /** Like {@link #update(Path)} for a source that is not a file (e.g. the SS amending the policy). */
+    PolicyVersion updateSource(String source, byte[] dspXml) throws PolicyException;
+
     /**
      * Applies a policy whose version was assigned elsewhere (a Security Manager applying what the
      * Security Server signed). Refused unless version is newer than the current one, so an old

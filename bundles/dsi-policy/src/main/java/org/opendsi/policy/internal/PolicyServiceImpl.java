@@ -167,6 +167,11 @@ public class PolicyServiceImpl implements PolicyService {
     }
 
     @Override
+    public PolicyVersion updateSource(String source, byte[] dspXml) throws PolicyException {
+        return apply(source, dspXml, source, 0);
+    }
+
+    @Override
     public PolicyVersion applyVersion(String source, byte[] dspXml, long version) throws PolicyException {
         if (version <= 0) {
             throw new PolicyException(source, "policy version " + version + " is not positive");
