@@ -151,23 +151,36 @@ public final class ClusterCa {
      * channel certificates for {@code snid}.
      */
     public synchronized NodeCertificates join(String token, JoinRequest request, int snid) {
-        // check the requests before consuming the token, so a broken request does not burn it
-        Pki.verifiedCsrKey(request.nodeCaCsr());
-        Pki.verifiedCsrKey(request.channelCsr());
+        // check the request before consuming the token, so a broken request does not burn it
+        checkJoinRequest(request, snid);
         tokens.redeem(token);
         return issueNode(request, snid);
     }
 
     /** Issues the node CA and channel certificates of a join request (the caller has authenticated the node). */
     public synchronized NodeCertificates issueNode(JoinRequest request, int snid) {
+        checkJoinRequest(request, snid);
+        X509Certificate nodeCa = issueNodeCa(request.nodeCaCsr(), snid, request.nodeName());
+        X509Certificate channel = issueChannelCertificate(request.channelCsr(), snid, request.nodeName());
+        return new NodeCertificates(snid, request.nodeName(), nodeCa, channel, root, crl());
+    }
+
+    private void checkJoinRequest(JoinRequest request, int snid) {
+        SpiffeId.node(settings.cluster(), snid);
+        checkNodeName(request.nodeName());
         PublicKey caKey = Pki.verifiedCsrKey(request.nodeCaCsr());
         PublicKey chKey = Pki.verifiedCsrKey(request.channelCsr());
         if (Arrays.equals(caKey.getEncoded(), chKey.getEncoded())) {
             throw new PkiException("the node CA and channel requests must be for two different key pairs");
         }
-        X509Certificate nodeCa = issueNodeCa(request.nodeCaCsr(), snid, request.nodeName());
-        X509Certificate channel = issueChannelCertificate(request.channelCsr(), snid, request.nodeName());
-        return new NodeCertificates(snid, request.nodeName(), nodeCa, channel, root, crl());
+        checkNotRootKey(caKey);
+        checkNotRootKey(chKey);
+    }
+
+    private static void checkNodeName(String nodeName) {
+        if (nodeName == null || !NODE_NAME.matcher(nodeName).matches()) {
+            throw new PkiException("node name '" + nodeName + "' must be 1-64 of [A-Za-z0-9._-]");
+        }
     }
 
     /**
@@ -190,9 +203,7 @@ public final class ClusterCa {
 
     private X509Certificate issueForNode(CertificateRole role, PublicKey key, int snid, String nodeName) {
         SpiffeId id = SpiffeId.node(settings.cluster(), snid);
-        if (nodeName == null || !NODE_NAME.matcher(nodeName).matches()) {
-            throw new PkiException("node name '" + nodeName + "' must be 1-64 of [A-Za-z0-9._-]");
-        }
+        checkNodeName(nodeName);
         checkNotRootKey(key);
         String sn = SecurityIds.format(snid);
         X500Principal subject = role == CertificateRole.NODE_CA

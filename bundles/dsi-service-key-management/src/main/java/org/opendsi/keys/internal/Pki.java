@@ -211,7 +211,7 @@ public final class Pki {
         }
         checkKeyStrength(key);
         try {
-            if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(csr.getSubjectPublicKeyInfo()))) {
+            if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(key))) {
                 throw new PkiException("the certificate request's signature does not verify with its own public key"
                         + " (corrupted or forged request)");
             }

@@ -1,0 +1,50 @@
+package org.opendsi.keys;
+
+import java.security.PublicKey;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * DSI's key-management security service on a node (registered with
+ * {@code dsi.service.type=key-management}): the node's SCC credentials, process certificate
+ * issuance by the node's secondary CA, CRL access and renewal status. The Security Manager drives
+ * the join and renewal through {@link #nodeKeys()}.
+ */
+public interface KeyManagementService {
+
+    /** Value of {@code dsi.service.type}. */
+    String SERVICE_TYPE = "key-management";
+    /** Value of {@code dsi.service.version}. */
+    String SERVICE_VERSION = "1.0.0";
+
+    String cluster();
+
+    boolean isJoined();
+
+    /** The SCC identity (channel key, chain, root, CRLs), empty before the join. */
+    Optional<Credentials> nodeCredentials();
+
+    /** Trust anchors (the cluster root), empty before the join. */
+    List<X509Certificate> trustAnchors();
+
+    /** Current CRLs (root and this node CA), empty before the join. */
+    List<X509CRL> crls();
+
+    /** Accepts a newer root CRL pushed by the Security Server. */
+    boolean updateCrl(X509CRL crl);
+
+    /** {@code [process certificate, node CA]} for {@code key}; {@code ttl} null means the configured default. */
+    List<X509Certificate> issueProcessCertificate(PublicKey key, int scid, Duration ttl);
+
+    /** A generated key pair for a process, certified. */
+    ProcessCredentials issueProcessCredentials(int scid, Duration ttl);
+
+    /** Lifetime and renewal time of the root, node CA and channel certificates. */
+    List<CertificateStatus> renewalStatus();
+
+    /** The underlying node keys (join, renewal, listeners). */
+    NodeKeys nodeKeys();
+}
