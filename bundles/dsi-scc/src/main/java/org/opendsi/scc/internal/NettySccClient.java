@@ -122,7 +122,7 @@ final class NettySccClient implements SccClient, SccConnection.Endpoint {
                                         options.frameReadTimeout().toNanos()))
                                 .addLast("idle", new IdleStateHandler(options.heartbeatTimeout().toMillis(), 0, 0,
                                         TimeUnit.MILLISECONDS))
-                                .addLast("scc", new SccConnection(NettySccClient.this, true, options));
+                                .addLast("scc", new SccConnection(NettySccClient.this, true, options, trust));
                     }
                 });
         b.connect(host, port).addListener(f -> {

@@ -94,7 +94,7 @@ final class NettySccServer implements SccServer, SccConnection.Endpoint {
                     protected void initChannel(SocketChannel ch) {
                         SslHandler ssl = sslContext.newHandler(ch.alloc());
                         ssl.setHandshakeTimeoutMillis(options.handshakeTimeout().toMillis());
-                        SccConnection c = new SccConnection(NettySccServer.this, false, options);
+                        SccConnection c = new SccConnection(NettySccServer.this, false, options, trust);
                         connections.add(c);
                         ch.pipeline().addLast("tls", ssl)
                                 .addLast("frames", new FrameDecoder(options.maxFrameSize(),

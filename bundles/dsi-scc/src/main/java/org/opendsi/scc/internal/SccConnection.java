@@ -77,6 +77,7 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
     private final Endpoint endpoint;
     private final boolean clientRole;
     private final SccOptions options;
+    private final PeerTrust trust;
 
     private volatile Channel channel;
     private volatile boolean ready;
@@ -103,8 +104,9 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
     private ScheduledFuture<?> helloTimer;
     private ScheduledFuture<?> pingTimer;
 
-    SccConnection(Endpoint endpoint, boolean clientRole, SccOptions options) {
+    SccConnection(Endpoint endpoint, boolean clientRole, SccOptions options, PeerTrust trust) {
         this.endpoint = endpoint;
+        this.trust = trust;
         this.clientRole = clientRole;
         this.options = options;
         for (int i = 0; i < LANES.length; i++) {
@@ -428,6 +430,17 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
             certs.add((X509Certificate) c);
         }
         chain = List.copyOf(certs);
+        // Validate again here: a resumed TLS 1.3 session (PSK) skips the trust manager, and the CRLs
+        // may have changed since the session was created.
+        try {
+            trust.validate(certs.toArray(new X509Certificate[0]));
+        } catch (java.security.cert.CertificateException e) {
+            closeReason = "peer certificate rejected after handshake: " + e.getMessage();
+            closeCause = e;
+            LOG.warn("SCC: closing {}: {}", ctx.channel().remoteAddress(), closeReason);
+            ctx.close();
+            return;
+        }
         uriSan = PeerTrust.firstUriSan(chain.get(0));
         id = uriSan.orElse(subject());
         if (clientRole) {
