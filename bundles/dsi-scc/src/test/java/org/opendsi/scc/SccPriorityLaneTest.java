@@ -1,0 +1,124 @@
+package org.opendsi.scc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(40)
+class SccPriorityLaneTest extends SccTestSupport {
+
+    @Test
+    void alarmOvertakesTenMegabytesOfQueuedBulk() throws Exception {
+        SccServer server = startServer(fastOptions());
+        SccClient client = connectedClient(30, server, fastOptions());
+        List<String> arrivals = new CopyOnWriteArrayList<>();
+        client.subscribe("bulk", (p, m) -> arrivals.add("B"));
+        client.subscribe("alarm", (p, m) -> arrivals.add("A"));
+        String peer = TestPki.CLUSTER + "/node/30";
+        await("subscribed", Duration.ofSeconds(3), () -> server.peer(peer).isPresent());
+
+        JsonNode chunk = payload("data", "x".repeat(100 * 1024));
+        List<CompletableFuture<Void>> bulk = new ArrayList<>();
+        for (int i = 0; i < 100; i++) { // 10 MB of BULK
+            bulk.add(server.publish(peer, "bulk", chunk, SccPriority.BULK));
+        }
+        CompletableFuture<Void> alarm = server.publish(peer, "alarm", payload("scid", 10), SccPriority.ALARM);
+        alarm.get(10, TimeUnit.SECONDS);
+        CompletableFuture.allOf(bulk.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+        await("all arrived", Duration.ofSeconds(10), () -> arrivals.size() == 101);
+        int pos = arrivals.indexOf("A");
+        System.out.println("[priority] alarm arrived at position " + pos + " of 101 (after " + pos + " of 100 bulk messages)");
+        assertTrue(pos < 100, "alarm arrived before the bulk traffic finished, position " + pos);
+        assertTrue(pos < 50, "alarm overtook most of the queued bulk, position " + pos);
+
+        // and in the other direction (spoke -> hub), acknowledged
+        List<String> atHub = new CopyOnWriteArrayList<>();
+        server.subscribe("up.bulk", (p, m) -> atHub.add("B"));
+        server.subscribe("up.alarm", (p, m) -> atHub.add("A"));
+        List<CompletableFuture<Void>> up = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            up.add(client.publish("up.bulk", chunk, SccPriority.BULK));
+        }
+        client.publish("up.alarm", payload("scid", 20), SccPriority.ALARM).get(10, TimeUnit.SECONDS);
+        CompletableFuture.allOf(up.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+        int upPos = atHub.indexOf("A");
+        System.out.println("[priority] spoke->hub alarm arrived at position " + upPos + " of 101");
+        assertTrue(upPos < 50, "position " + upPos);
+    }
+
+    @Test
+    void boundedQueuesRejectBulkWhenFullButStillTakeAlarms() throws Exception {
+        SccOptions opts = fastOptions().toBuilder().bulkQueueBound(8).alarmQueueBound(4)
+                .heartbeatInterval(Duration.ofSeconds(3)).heartbeatTimeout(Duration.ofSeconds(20)).build();
+        SccServer server = startServer(opts);
+        try (RawPeer p = RawPeer.tls(pki.node(31), server.localAddress().getPort())) {
+            p.hello();
+            assertEquals("HELLO", p.readFrame(Duration.ofSeconds(3)).path("t").asText());
+            String peer = TestPki.CLUSTER + "/node/31";
+            await("listed", Duration.ofSeconds(2), () -> server.peer(peer).isPresent());
+
+            // the peer stops reading: socket buffers fill, then the BULK lane fills to its bound
+            JsonNode chunk = payload("data", "y".repeat(512 * 1024));
+            SccException full = null;
+            int accepted = 0;
+            for (int i = 0; i < 400 && full == null; i++) {
+                CompletableFuture<Void> f = server.publish(peer, "bulk", chunk, SccPriority.BULK);
+                if (f.isCompletedExceptionally()) {
+                    try {
+                        f.join();
+                    } catch (Exception e) {
+                        full = (SccException) e.getCause();
+                    }
+                } else {
+                    accepted++;
+                    Thread.sleep(2);
+                }
+            }
+            assertTrue(full != null, "BULK lane never reported full");
+            assertEquals(SccException.QUEUE_FULL, full.code());
+            System.out.println("[bounded] BULK refused after " + accepted + " accepted messages of 512 KiB");
+
+            // ALARM has its own bound: 4 accepted, the 5th refused
+            List<CompletableFuture<Void>> alarms = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                alarms.add(server.publish(peer, "alarm", payload("n", i), SccPriority.ALARM));
+            }
+            alarms.forEach(f -> assertFalse(f.isCompletedExceptionally()));
+            CompletableFuture<Void> fifth = server.publish(peer, "alarm", payload("n", 4), SccPriority.ALARM);
+            ExecutionException ex = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> fifth.get(1, TimeUnit.SECONDS));
+            assertEquals(SccException.QUEUE_FULL, ((SccException) ex.getCause()).code());
+
+            // the peer reads again: the 4 alarms arrive before the bulk that was still queued
+            List<String> order = new ArrayList<>();
+            while (order.stream().filter("alarm"::equals).count() < 4) {
+                JsonNode n = p.readFrame("PUB", Duration.ofSeconds(10));
+                order.add(n.path("topic").asText());
+            }
+            int bulkAfter = 0;
+            CompletableFuture<Void> lastBulk = server.publish(peer, "bulk", payload("last", true), SccPriority.BULK);
+            while (true) {
+                JsonNode n = p.readFrame("PUB", Duration.ofSeconds(10));
+                if (n.path("p").has("last")) {
+                    break;
+                }
+                bulkAfter++;
+            }
+            lastBulk.get(5, TimeUnit.SECONDS);
+            System.out.println("[bounded] read " + order.size() + " frames up to the 4th alarm, " + bulkAfter
+                    + " queued bulk frames after them");
+            assertTrue(bulkAfter >= 4, "queued bulk frames were still waiting behind the alarms: " + bulkAfter);
+        }
+    }
+}
