@@ -42,6 +42,8 @@ struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2 * 65536);
 	 __type(key, struct dsm_acc_key); __type(value, struct dsm_acc_val); PIN; } dsm_access SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2 * 16384);
 	 __type(key, struct dsm_sl_key); __type(value, struct dsm_sl_val); PIN; } dsm_socklabel SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2 * 16384);
+	 __type(key, struct dsm_lsl_key); __type(value, struct dsm_sl_val); PIN; } dsm_lsl SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2 * 4096);
 	 __type(key, struct dsm_tr_key); __type(value, struct dsm_tr_val); PIN; } dsm_trans SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_LPM_TRIE); __uint(max_entries, 2 * 4096);
@@ -96,27 +98,49 @@ static __always_inline __u32 ctx_flags(__u32 slot, __u32 scid)
 	return f ? *f : 0;
 }
 
-/* The access lookup of TABLE-FORMAT.md: (s, n, t), else (s, ANY, t), else the default mask. */
+/* The access lookup of TABLE-FORMAT.md: (s, n, t), else (s, ANY, t), else the default mask.
+ * Audit flags and the table version are only looked up on the (rare) deny path: finish_deny(). */
 static __always_inline void access_decide(__u32 slot, __u32 s, __u32 n, __u32 t, __u32 perm,
 					  struct decision *d)
 {
 	struct dsm_acc_key k = { .slot = slot, .src_scid = s, .src_snid = n, .tgt_scid = t };
 	struct dsm_acc_val *v = bpf_map_lookup_elem(&dsm_access, &k);
-	struct dsm_hdr *h = bpf_map_lookup_elem(&dsm_hdr, &slot);
 
 	if (!v) {
 		k.src_snid = DSM_ANY;
 		v = bpf_map_lookup_elem(&dsm_access, &k);
 	}
-	d->version = h ? h->version : 0;
 	if (v) {
 		d->allow = (v->mask >> perm) & 1;
 		d->rule = v->rules[perm & 7];
 	} else {
+		struct dsm_hdr *h = bpf_map_lookup_elem(&dsm_hdr, &slot);
 		d->allow = h ? (h->default_mask >> perm) & 1 : 0;
 		d->rule = 0;
 	}
+}
+
+static __always_inline void finish_deny(__u32 slot, __u32 s, __u32 t, struct decision *d)
+{
+	struct dsm_hdr *h = bpf_map_lookup_elem(&dsm_hdr, &slot);
+
+	d->version = h ? h->version : 0;
 	d->audit = ((ctx_flags(slot, s) | ctx_flags(slot, t)) & 1);
+}
+
+/* this node's socket label of a local port (node-specific before ANY, merged by libdsm) */
+static __always_inline int local_label(__u32 slot, __u8 proto, __u16 port, __u32 *scid)
+{
+	struct dsm_lsl_key k = { .slot = slot, .proto = proto, .port = port };
+	struct dsm_sl_val *v;
+
+	if (!port)
+		return 0;
+	v = bpf_map_lookup_elem(&dsm_lsl, &k);
+	if (!v)
+		return 0;
+	*scid = v->scid;
+	return 1;
 }
 
 static __always_inline int sock_label(__u32 slot, __u8 proto, __u16 port, __u32 snid, __u32 *scid,
@@ -232,10 +256,8 @@ static __always_inline void net_decide(__u32 slot, __u32 scid, __u32 daddr, __u3
 {
 	struct dsm_nr_key k = { .prefixlen = 96, .slot = slot, .scid = scid, .addr = daddr };
 	struct dsm_nr_val *v = bpf_map_lookup_elem(&dsm_netrules, &k);
-	struct dsm_hdr *h = bpf_map_lookup_elem(&dsm_hdr, &slot);
+	struct dsm_hdr *h;
 
-	d->version = h ? h->version : 0;
-	d->audit = ctx_flags(slot, scid) & 1;
 	if (v && ((v->mask >> perm) & 1)) {
 		d->allow = v->action == 1;
 		d->rule = v->rule;
@@ -248,6 +270,7 @@ static __always_inline void net_decide(__u32 slot, __u32 scid, __u32 daddr, __u3
 		d->rule = v->rule;
 		return;
 	}
+	h = bpf_map_lookup_elem(&dsm_hdr, &slot);
 	d->allow = h ? (h->external_mask >> perm) & 1 : 0;
 	d->rule = 0;
 }
@@ -280,7 +303,7 @@ static __always_inline int local_check(int kind, __u32 perm, __u8 proto, __u32 d
 			access_decide(slot, scid, cfg->snid, scid, perm, &d);
 		} else if (kind == 1) {
 			tgt_snid = cfg->snid;
-			if (!sock_label(slot, proto, port, cfg->snid, &tgt, 0))
+			if (!local_label(slot, proto, port, &tgt))
 				tgt = scid;
 			access_decide(slot, scid, cfg->snid, tgt, perm, &d);
 		} else {
@@ -295,6 +318,8 @@ static __always_inline int local_check(int kind, __u32 perm, __u8 proto, __u32 d
 				net_decide(slot, scid, v6_external ? 0 : daddr, perm, &d);
 			}
 		}
+		if (!d.allow)
+			finish_deny(slot, scid, tgt, &d);
 		if (active_gen() == gen)
 			break;
 	}
@@ -417,6 +442,8 @@ int dsi_ingress(struct __sk_buff *skb)
 		for (int i = 0; i < 2; i++) {
 			__u64 gen = active_gen();
 			access_decide(gen & 1, 0, 0, cg_scid, DSM_P_RECEIVE, &d);
+			if (!d.allow)
+				finish_deny(gen & 1, 0, cg_scid, &d);
 			if (active_gen() == gen)
 				break;
 		}
@@ -435,8 +462,16 @@ int dsi_ingress(struct __sk_buff *skb)
 	saddr = *(__u32 *)&h[12];
 	daddr = *(__u32 *)&h[16];
 
-	/* options: our label is normally first; scan a few options anyway */
-	{
+	/* options: our label is normally the first option (fast path); else scan a few options */
+	if (ihl >= 28) {
+		__u8 o[8];
+		if (!bpf_skb_load_bytes(skb, 20, o, 8) && o[0] == DSM_OPT_TYPE && o[1] == DSM_OPT_LEN) {
+			snid = ((__u32)o[2] << 8) | o[3];
+			scid = ((__u32)o[4] << 24) | ((__u32)o[5] << 16) | ((__u32)o[6] << 8) | o[7];
+			labeled = 1;
+		}
+	}
+	if (!labeled && ihl > 20) {
 		__u32 off = 20;
 #pragma unroll
 		for (int i = 0; i < 8; i++) {
@@ -507,10 +542,13 @@ int dsi_ingress(struct __sk_buff *skb)
 					forged = 1;
 			}
 		}
-		if (!sock_label(slot, proto, dport, cfg->snid, &tgt, 0))
+		if (!local_label(slot, proto, dport, &tgt))
 			tgt = cg_scid;
-		if (!forged && tgt)
+		if (!forged && tgt) {
 			access_decide(slot, scid, snid, tgt, DSM_P_RECEIVE, &d);
+			if (!d.allow)
+				finish_deny(slot, scid, tgt, &d);
+		}
 		if (active_gen() == gen)
 			break;
 	}
@@ -622,7 +660,7 @@ int dsi_egress(struct __sk_buff *skb)
 		if (proto == IPPROTO_TCP && !(l4[13] & 0x02) && !(cfg->flags & DSM_CF_LABEL_ALL))
 			return TC_ACT_OK;   /* only SYN / SYN-ACK carry the label */
 		sport = ((__u16)l4[0] << 8) | l4[1];
-		if (sock_label(active_gen() & 1, proto, sport, cfg->snid, &sl, 0))
+		if (local_label(active_gen() & 1, proto, sport, &sl))
 			scid = sl;
 	}
 

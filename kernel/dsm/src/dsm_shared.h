@@ -78,6 +78,8 @@ struct dsm_acc_key  { __u32 slot; __u32 src_scid; __u32 src_snid; __u32 tgt_scid
 struct dsm_acc_val  { __u32 mask; __u32 rules[8]; };
 struct dsm_sl_key   { __u32 slot; __u8 proto; __u8 pad; __u16 port; __u32 snid; };
 struct dsm_sl_val   { __u32 scid; __u32 rule; };
+struct dsm_lsl_key  { __u32 slot; __u8 proto; __u8 pad; __u16 port; }; /* this node's effective
+                                                                       socket labels -> dsm_sl_val */
 struct dsm_tr_key   { __u32 slot; __u32 parent; __u32 bin; };
 struct dsm_tr_val   { __u32 new_scid; __u32 rule; };
 struct dsm_nr_key   { __u32 prefixlen; __u32 slot; __u32 scid; __u32 addr; }; /* prefixlen = 64 + plen */

@@ -29,7 +29,7 @@ _Static_assert(sizeof(struct dsm_event) == 216, "event size");
 
 const char *const dsm_map_names[M__COUNT] = {
 	"dsm_config", "dsm_active", "dsm_hdr", "dsm_ustate", "dsm_cg", "dsm_ctx", "dsm_nodes",
-	"dsm_naddr", "dsm_access", "dsm_socklabel", "dsm_trans", "dsm_netrules", "dsm_flows",
+	"dsm_naddr", "dsm_access", "dsm_socklabel", "dsm_trans", "dsm_netrules", "dsm_lsl", "dsm_flows",
 	"dsm_rl", "dsm_cnt", "dsm_events", "dsm_watch", "dsm_ifaces",
 };
 
@@ -561,7 +561,8 @@ int dsm_read_label(const char *path, uint32_t *scid)
 	uint8_t b[4];
 	ssize_t r = getxattr(path, DSM_XATTR, b, sizeof(b));
 	if (r < 0)
-		return errno == ENODATA ? -ENODATA : dsm_set_err(errno, "getxattr %s: %s", path, strerror(errno));
+		return errno == ENODATA ? dsm_set_err(ENODATA, "%s: no %s label", path, DSM_XATTR)
+				      : dsm_set_err(errno, "getxattr %s: %s", path, strerror(errno));
 	if (r != 4)
 		return dsm_set_err(EINVAL, "%s: label has %zd bytes, expected 4", path, r);
 	*scid = b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;

@@ -144,6 +144,7 @@ int dsm_load_table(dsm_node *n, const void *table, size_t len)
 	if (!r) r = clear_slot(n->fd[M_SOCKLABEL], sizeof(struct dsm_sl_key), 0, slot);
 	if (!r) r = clear_slot(n->fd[M_TRANS], sizeof(struct dsm_tr_key), 0, slot);
 	if (!r) r = clear_slot(n->fd[M_NETRULES], sizeof(struct dsm_nr_key), 4, slot);
+	if (!r) r = clear_slot(n->fd[M_LSL], sizeof(struct dsm_lsl_key), 0, slot);
 	if (r)
 		return dsm_set_err(r, "clear inactive table half: %s", strerror(-r));
 	{
@@ -231,6 +232,38 @@ int dsm_load_table(dsm_node *n, const void *table, size_t len)
 			r = put_batch(n->fd[mapid[s]], k, v, ksz, vsz, c, what[s]);
 			if (!r && s == 1)
 				r = put_batch(n->fd[M_NADDR], k2, v2, sizeof(struct dsm_naddr_key), 4, c, "node address");
+			if (!r && s == 3) {
+				/* this node's effective socket labels: ANY records first, then records for
+				 * this SnID override them */
+				struct dsm_lsl_key *lk = k2;
+				struct dsm_sl_val *lv = (struct dsm_sl_val *)v2;
+				uint32_t m = 0;
+				free(v2);
+				v2 = calloc(c + 1, sizeof(struct dsm_sl_val));
+				lv = v2;
+				if (!v2) {
+					r = dsm_set_err(ENOMEM, "out of memory");
+					goto out;
+				}
+				/* records are sorted by (proto, port, snid): one pass, own SnID wins */
+				for (uint32_t i = 0; i < c; i++) {
+					struct dsm_sl_key *sk = (struct dsm_sl_key *)k + i;
+					int same = m && lk[m - 1].proto == sk->proto && lk[m - 1].port == sk->port;
+					if (sk->snid != n->snid && sk->snid != DSM_ANY)
+						continue;
+					if (same) {
+						if (sk->snid == n->snid)
+							lv[m - 1] = ((struct dsm_sl_val *)v)[i];
+						continue;
+					}
+					memset(&lk[m], 0, sizeof(lk[m]));
+					lk[m].slot = slot;
+					lk[m].proto = sk->proto;
+					lk[m].port = sk->port;
+					lv[m++] = ((struct dsm_sl_val *)v)[i];
+				}
+				r = put_batch(n->fd[M_LSL], lk, lv, sizeof(*lk), sizeof(*lv), m, "local socket label");
+			}
 			if (r)
 				goto out;
 		}

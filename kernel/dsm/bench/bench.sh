@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# DSM benchmark: DSM off vs on across a veth link between two namespaces (dsib-colby,
+# dsib-munster, 10.199.0.0/24 only), in the same run. Prints each figure and the on/off ratio.
+# Bounded (about a minute), namespace-only traffic, removes everything it created on exit.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+DSM=$(cd "$HERE/.." && pwd)
+B=$DSM/build
+CTL=$B/dsmctl
+OBJ=$B/dsm.bpf.o
+CL=$B/connloop
+GEN="python3 $DSM/tests/gentable.py"
+SECS=${BENCH_SECS:-3}
+
+ID=$$
+CGT=/sys/fs/cgroup/unified/dsi-bench-$ID
+PINT=/sys/fs/bpf/dsi-bench-$ID
+NSC=dsib-colby NSM=dsib-munster IFC=dsibc0 IFM=dsibm0 IPC=10.199.0.1 IPM=10.199.0.2
+CGC=$CGT/colby CGM=$CGT/munster PINC=$PINT/colby PINM=$PINT/munster
+TMP=$(mktemp -d /tmp/dsi-bench-$ID.XXXX)
+MOUNTED_BPFFS=0
+BG=()
+BGP=()
+export PIDFILE=
+
+cleanup() {
+	set +e
+	for p in "${BGP[@]}" "${BG[@]}"; do kill "$p" 2>/dev/null; done
+	for f in $(find "$CGT" -name cgroup.procs 2>/dev/null); do for p in $(cat $f); do kill -9 $p 2>/dev/null; done; done
+	sleep 0.2
+	[ -d "$PINC" ] && "$CTL" detach --pin "$PINC" >/dev/null 2>&1
+	[ -d "$PINM" ] && "$CTL" detach --pin "$PINM" >/dev/null 2>&1
+	ip netns del $NSC 2>/dev/null; ip netns del $NSM 2>/dev/null
+	[ -d "$CGT" ] && find "$CGT" -depth -type d -exec rmdir {} \; 2>/dev/null
+	rm -rf "$PINT" 2>/dev/null
+	[ $MOUNTED_BPFFS = 1 ] && [ -z "$(ls /sys/fs/bpf | grep -v '\.debug$')" ] && umount /sys/fs/bpf
+	[ -n "${OLD_STATS:-}" ] && sysctl -qw kernel.bpf_stats_enabled=$OLD_STATS 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ "$(id -u)" = 0 ] || { echo "bench: needs root"; exit 1; }
+for c in sockperf iperf3 python3; do command -v $c >/dev/null || { echo "bench: missing $c (install-deps.sh)"; exit 1; }; done
+make -C "$DSM" >/dev/null || exit 1
+mountpoint -q /sys/fs/bpf || { mount -t bpf bpf /sys/fs/bpf && MOUNTED_BPFFS=1; }
+
+ip netns add $NSC; ip netns add $NSM
+ip link add $IFC netns $NSC type veth peer name $IFM netns $NSM
+ip -n $NSC addr add $IPC/24 dev $IFC; ip -n $NSM addr add $IPM/24 dev $IFM
+for ns in $NSC $NSM; do ip -n $ns link set lo up; done
+ip -n $NSC link set $IFC up; ip -n $NSM link set $IFM up
+ip -n $NSC route replace 10.199.0.0/24 dev $IFC proto kernel scope link src $IPC mtu 1492
+ip -n $NSM route replace 10.199.0.0/24 dev $IFM proto kernel scope link src $IPM mtu 1492
+mkdir -p $CGT/off
+sleep 0.5
+
+MODE=off
+# run NODE CMD...: in context 10 of NODE when MODE=on, in a plain cgroup when off
+run() {
+	local node=$1; shift
+	local cg ns
+	if [ $node = colby ]; then ns=$NSC cg=$CGC/scid-10; else ns=$NSM cg=$CGM/scid-10; fi
+	[ $MODE = off ] && cg=$CGT/off
+	bash -c 'echo $$ > "$1"; [ -n "$PIDFILE" ] && echo $$ > "$PIDFILE"; shift; ns=$1; shift; exec nsenter --net=/run/netns/$ns "$@"' _ "$cg/cgroup.procs" "$ns" "$@"
+}
+# bg NAME NODE CMD...: background server; its pid (the server itself) in $TMP/NAME.pid
+bg() {
+	local name=$1; shift
+	rm -f $TMP/$name.pid
+	PIDFILE=$TMP/$name.pid run "$@" >$TMP/$name.out 2>&1 &
+	BG+=($!); eval "BGS_$name=$!"
+	for _ in $(seq 50); do [ -s $TMP/$name.pid ] && break; sleep 0.02; done
+	BGP+=($(cat $TMP/$name.pid))
+}
+stop_bg() { # kill the server (by its pid) and reap the wrapper
+	local p w; p=$(cat $TMP/$1.pid 2>/dev/null); eval "w=\$BGS_$1"
+	[ -n "$p" ] && kill $p 2>/dev/null
+	wait $w 2>/dev/null; true
+}
+iperf_once() { # port
+	bg iperf munster iperf3 -s -1 -p $1; sleep 0.4
+	local out
+	run colby iperf3 -c $IPM -p $1 -t $SECS -J 2>/dev/null | python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))'
+	stop_bg iperf
+}
+best_of3() { printf '%s\n' "$@" | sort -g | tail -1; }
+median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+
+declare -A R
+declare -A S   # samples: "metric_mode" -> space separated values
+add() { S[$1]="${S[$1]:-} $2"; }
+median() { printf '%s\n' $1 | sort -g | awk '{v[NR]=$1} END{ if (NR) print v[int((NR+1)/2)] }'; }
+best() { printf '%s\n' $1 | sort -g | tail -1; }
+
+measure() { # mode
+	local m=$1 v
+	# sockperf UDP ping-pong: median latency (p50); sockperf reports half the round trip
+	bg sr munster sockperf sr -i 0.0.0.0 -p 7100; sleep 0.4
+	run colby sockperf pp -i $IPM -p 7100 -t $SECS >$TMP/sockperf-$m.out 2>&1
+	v=$(sed -n 's/.*percentile 50.000 = *\([0-9.]*\).*/\1/p' $TMP/sockperf-$m.out | tail -1)
+	stop_bg sr
+	if [ -n "$v" ]; then add rtt_$m "$(awk -v v=$v 'BEGIN{printf "%.3f", 2*v}')"; else echo "sockperf ($m) failed"; tail -2 $TMP/sockperf-$m.out; fi
+	add tput_$m "$(iperf_once 7101)"
+	bg cs munster $CL server 7102 $((SECS + 2)); sleep 0.3
+	add conn_$m "$(run colby $CL client $IPM 7102 $SECS | awk '{print $NF}')"
+	stop_bg cs
+	add exec_$m "$(run colby $CL exec 1000 $TMP/plain-true | awk '{print $NF}')"
+	if [ $m = on ]; then
+		add exec_lab "$(run colby $CL exec 1000 $TMP/labeled-true | awk '{print $NF}')"
+	fi
+}
+
+cp /bin/true $TMP/plain-true
+cp /bin/true $TMP/labeled-true
+
+common=(--node 1=$IPC --node 2=$IPM --ctx 10 --ctx 40 --access 10,ANY,10,all,1
+	--access 10,ANY,0,connect+send,2 --access 40,ANY,40,all,3 --access 10,ANY,40,transition,4
+	--trans 10,50,40,5)
+$GEN $TMP/base.tbl --version 1 "${common[@]}"
+$GEN $TMP/k10a.tbl --version 2 --fill 10000 "${common[@]}"
+$GEN $TMP/k10b.tbl --version 3 --fill 10000 "${common[@]}"
+start() { # node snid extra
+	local node=$1 snid=$2; shift 2
+	local ns cg pin ifc
+	if [ $node = colby ]; then ns=$NSC cg=$CGC pin=$PINC ifc=$IFC; else ns=$NSM cg=$CGM pin=$PINM ifc=$IFM; fi
+	rm -f $TMP/ready-$node
+	"$CTL" run --snid $snid --cgroup $cg --pin $pin --obj $OBJ --ifaces $ifc --netns /run/netns/$ns \
+		--ready $TMP/ready-$node "$@" >/dev/null 2>$TMP/err-$node &
+	BG+=($!); eval "DPID_$node=$!"
+	for _ in $(seq 100); do [ -s $TMP/ready-$node ] && break; sleep 0.05; done
+	"$CTL" context --pin $pin create 10; "$CTL" context --pin $pin create 40
+	"$CTL" load-table --pin $pin $TMP/base.tbl >/dev/null
+}
+dsm_on() {
+	start colby 1 "$@"; start munster 2
+	"$CTL" label --pin $PINC $TMP/labeled-true 50
+	sleep 0.7
+	MODE=on
+}
+dsm_off() {
+	MODE=off
+	kill $DPID_colby $DPID_munster 2>/dev/null; wait $DPID_colby $DPID_munster 2>/dev/null
+	"$CTL" detach --pin $PINC 2>/dev/null; "$CTL" detach --pin $PINM 2>/dev/null
+	setfattr -x trusted.dsi.scid $TMP/labeled-true 2>/dev/null
+	true
+}
+
+ROUNDS=${BENCH_ROUNDS:-3}
+OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
+sysctl -qw kernel.bpf_stats_enabled=1 2>/dev/null
+for r in $(seq $ROUNDS); do
+	echo "== round $r/$ROUNDS: DSM off"
+	MODE=off; measure off
+	echo "== round $r/$ROUNDS: DSM on (labels on SYN + every UDP datagram, flow cache at the receiver)"
+	dsm_on; measure on
+	l_on=$("$CTL" counters --pin $PINC | awk '$1=="packets_labeled"{print $2}')
+	if [ $r = $ROUNDS ]; then
+		# cost per program run (kernel.bpf_stats_enabled), over the whole last on round
+		PSTATS=""
+		for pin in $PINC $PINM; do
+			for p in dsi_egress dsi_ingress dsi_sock_create dsi_connect4 dsi_sendmsg4; do
+				PSTATS+="$(bpftool prog show pinned $pin/prog_$p 2>/dev/null | awk -v n="$(basename $pin)/$p" '
+					{ for (i = 1; i < NF; i++) { if ($i == "run_time_ns") t = $(i+1); if ($i == "run_cnt") c = $(i+1) } }
+					END { if (c > 0) printf "  %-26s %10d runs %8.1f ns/run\n", n, c, t / c }')
+"
+			done
+		done
+		echo "== table swap, 10,000 access records"
+		SW=$("$CTL" swap-loop --pin $PINM $TMP/k10a.tbl $TMP/k10b.tbl 20)
+	fi
+	dsm_off
+	echo "== round $r/$ROUNDS: DSM on, every TCP segment labeled (DSM_F_LABEL_ALL_SEGMENTS), throughput"
+	dsm_on --label-all; add tput_all "$(iperf_once 7103)"; dsm_off
+done
+for k in rtt_off rtt_on conn_off conn_on exec_off exec_on exec_lab; do R[$k]=$(median "${S[$k]}"); done
+for k in tput_off tput_on tput_all; do R[$k]=$(median "${S[$k]}"); done
+ST=$(stat -c %s $TMP/k10a.tbl)
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
+echo
+printf "%-34s %12s %12s %8s  %s\n" "metric" "off" "on" "on/off" "goal"
+printf "%-34s %12s %12s %8s  %s\n" "UDP ping-pong RTT (us, p50)" "${R[rtt_off]}" "${R[rtt_on]}" "$(ratio ${R[rtt_on]} ${R[rtt_off]})" "<= 1.05"
+printf "%-34s %12s %12s %8s  %s\n" "TCP stream (Gbit/s, iperf3)" "${R[tput_off]}" "${R[tput_on]}" "$(ratio ${R[tput_on]} ${R[tput_off]})" ">= 0.98"
+printf "%-34s %12s %12s %8s  %s\n" "  same, every segment labeled" "${R[tput_off]}" "${R[tput_all]}" "$(ratio ${R[tput_all]} ${R[tput_off]})" "(info)"
+printf "%-34s %12s %12s %8s  %s\n" "TCP connects/s" "${R[conn_off]}" "${R[conn_on]}" "$(ratio ${R[conn_on]} ${R[conn_off]})" ">= 0.95"
+printf "%-34s %12s %12s %8s  %s\n" "exec unlabeled binary (us)" "${R[exec_off]}" "${R[exec_on]}" "$(ratio ${R[exec_on]} ${R[exec_off]})" "(info)"
+printf "%-34s %12s %12s %8s  %s\n" "exec labeled vs unlabeled (us)" "${R[exec_on]}" "${R[exec_lab]}" "$(ratio ${R[exec_lab]} ${R[exec_on]})" "<= 1.25"
+echo "10k-entry table ($ST bytes): $SW   (goal: <= 100 ms)"
+echo "packets labeled by colby during the last on round: $l_on"
+echo "BPF program cost (last on round, kernel.bpf_stats_enabled):"
+printf '%s' "$PSTATS" | grep -v '^$'
+echo "medians of $ROUNDS alternating rounds; samples:"
+for k in rtt_off rtt_on tput_off tput_on tput_all conn_off conn_on exec_off exec_on exec_lab; do echo "  $k:${S[$k]}"; done
