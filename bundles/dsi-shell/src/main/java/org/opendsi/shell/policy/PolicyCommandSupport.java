@@ -19,6 +19,10 @@ public abstract class PolicyCommandSupport implements Action {
     @Reference
     protected PolicyService policyService;
 
+    /** Present only on a Security Manager (role = manager), whose policy comes from the Security Server. */
+    @Reference(optional = true)
+    protected org.opendsi.sm.SecurityManagerService securityManager;
+
     @Option(name = "--no-format", description = "Print tables without borders, for scripts")
     protected boolean noFormat;
 
@@ -46,6 +50,15 @@ public abstract class PolicyCommandSupport implements Action {
         printErrors(e.errors());
         throw new IllegalStateException(what + " rejected with " + e.errors().size()
                 + " error(s); the running policy is unchanged");
+    }
+
+    /** Refuses a local policy change on a Security Manager: its policy comes signed from the Security Server. */
+    protected void refuseOnManager(String command) {
+        if (securityManager != null) {
+            throw new IllegalStateException(command + " refused: this node is a Security Manager (role = manager); its "
+                    + "policy comes signed from the Security Server " + securityManager.status().ssAddress()
+                    + ". Run " + command + " there.");
+        }
     }
 
     protected void printSummary(PolicySummary s) {

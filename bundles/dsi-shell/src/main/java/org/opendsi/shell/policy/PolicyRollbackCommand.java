@@ -17,6 +17,7 @@ public class PolicyRollbackCommand extends PolicyCommandSupport {
 
     @Override
     public Object execute() {
+        refuseOnManager("dsi:policy-rollback");
         PolicyVersion v;
         try {
             v = policyService.rollback(version);

@@ -19,6 +19,7 @@ public class PolicyUpdateCommand extends PolicyCommandSupport {
 
     @Override
     public Object execute() {
+        refuseOnManager("dsi:policy-update");
         PolicyVersion v;
         try {
             v = policyService.update(resolve(file));

@@ -1,0 +1,480 @@
+package org.opendsi.sm.internal;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.opendsi.api.alarm.Alarm;
+import org.opendsi.api.alarm.AlarmPriority;
+import org.opendsi.api.alarm.AlarmService;
+import org.opendsi.api.policy.PolicyException;
+import org.opendsi.api.policy.PolicyService;
+import org.opendsi.api.policy.PolicyVersion;
+import org.opendsi.keys.CertificateRole;
+import org.opendsi.keys.Credentials;
+import org.opendsi.keys.NodeKeys;
+import org.opendsi.keys.PkixValidator;
+import org.opendsi.keys.RenewalRequest;
+import org.opendsi.policy.CompiledPolicy;
+import org.opendsi.policy.DspCompiler;
+import org.opendsi.policy.PolicyPatch;
+import org.opendsi.scc.SccClient;
+import org.opendsi.scc.SccConnectionState;
+import org.opendsi.scc.SccCredentials;
+import org.opendsi.scc.SccMessage;
+import org.opendsi.scc.SccOptions;
+import org.opendsi.scc.SccPriority;
+import org.opendsi.scc.SccTransport;
+import org.opendsi.sm.ManagerStatus;
+import org.opendsi.sm.SecurityManagerService;
+import org.opendsi.ss.protocol.AtomicFiles;
+import org.opendsi.ss.protocol.ClusterTopics;
+import org.opendsi.ss.protocol.JoinClient;
+import org.opendsi.ss.protocol.JoinToken;
+import org.opendsi.ss.protocol.Json;
+import org.opendsi.ss.protocol.NodeConfig;
+import org.opendsi.ss.protocol.PolicyMessage;
+import org.opendsi.ss.protocol.PolicySignatureException;
+import org.opendsi.ss.protocol.PolicySignatures;
+import org.opendsi.ss.protocol.SignedPolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running Security Manager (for one configuration). Files in {@code <data.dir>/sm}:
+ * {@code policy.json} (the last good signed policy: envelope and full source), {@code alarms.journal}
+ * (the alarm queue), {@code ss.properties} (the Security Server given at join).
+ */
+public final class ManagerRuntime implements SecurityManagerService, AlarmService, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ManagerRuntime.class);
+
+    private final NodeConfig cfg;
+    private final PolicyService policyService;
+    private final SccTransport transport;
+    private final NodeKeys keys;
+    private final Path dir;
+    private final AlarmQueue queue;
+    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "dsi-security-manager");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile SccClient client;
+    private volatile String ssHost;
+    private volatile int ssPort;
+    private volatile SignedPolicy signed;
+    private volatile byte[] signedXml;
+    private volatile String lastError;
+
+    public ManagerRuntime(NodeConfig cfg, PolicyService policyService, SccTransport transport, NodeKeys keys) {
+        this.cfg = cfg;
+        this.policyService = policyService;
+        this.transport = transport;
+        this.keys = keys;
+        this.dir = cfg.dataDir().resolve("sm");
+        this.queue = new AlarmQueue(dir.resolve("alarms.journal"), cfg.alarmQueueMax());
+        this.ssHost = cfg.ssHost();
+        this.ssPort = cfg.ssPort();
+    }
+
+    public void start() {
+        if (!keys.cluster().equals(cfg.cluster())) {
+            lastError = "the node keys are for cluster '" + keys.cluster() + "' (org.opendsi.keys) but org.opendsi.node "
+                    + "says '" + cfg.cluster() + "'";
+            LOG.error("Security Manager: {}", lastError);
+        }
+        loadEndpoint();
+        enforceStoredPolicy();
+        if (keys.isJoined()) {
+            connect();
+        } else {
+            LOG.info("Security Manager: not joined yet; run dsi:join HOST:PORT TOKEN");
+        }
+        long hb = cfg.heartbeatSeconds();
+        executor.scheduleWithFixedDelay(this::publishStatus, hb, hb, TimeUnit.SECONDS);
+        executor.scheduleWithFixedDelay(this::flushAlarms, 5, 5, TimeUnit.SECONDS);
+        executor.scheduleWithFixedDelay(this::renewIfDue, 30, 60, TimeUnit.SECONDS);
+    }
+
+    // ---------------------------------------------------------------- boot: the last good policy
+
+    /** Enforces the stored signed policy before the Security Server is reachable. */
+    private void enforceStoredPolicy() {
+        Path f = dir.resolve("policy.json");
+        if (!Files.exists(f)) {
+            return;
+        }
+        try {
+            PolicyMessage m = PolicyMessage.fromJson(Json.parse(Files.readAllBytes(f)));
+            SignedPolicy env = m.envelope();
+            byte[] xml = m.source(null);
+            if (keys.isJoined()) {
+                // it was fully checked when received; at boot the CRL may be stale, so only the signature chain
+                PolicySignatures.verify(env, cfg.cluster(), keys.trustAnchors(), List.of(), Instant.now(),
+                        PkixValidator.Revocation.NONE);
+            }
+            PolicySignatures.checkContent(env, xml);
+            signed = env;
+            signedXml = xml;
+            enforce(env, xml);
+            LOG.info("Security Manager: enforcing the stored signed policy version {} until the Security Server is reachable",
+                    env.version());
+        } catch (Exception e) {
+            lastError = "stored signed policy unusable: " + e.getMessage();
+            LOG.error("Security Manager: {}", lastError, e);
+        }
+    }
+
+    /** Makes the policy service enforce this signed version (no-op when it already does). */
+    private void enforce(SignedPolicy env, byte[] xml) throws PolicyException, PolicySignatureException {
+        Optional<PolicyVersion> cur = policyService.current();
+        if (cur.isPresent() && cur.get().version() >= env.version()) {
+            byte[] src = policyService.currentSource().orElse(new byte[0]);
+            if (PolicyPatch.sha256Hex(src).equals(env.sha256())) {
+                return;
+            }
+            if (cur.get().version() > env.version()) {
+                throw new PolicySignatureException("this node's policy service already runs a local version "
+                        + cur.get().version() + " newer than the signed version " + env.version()
+                        + " (was the node used stand-alone before?); clear its policy history to follow the Security Server");
+            }
+        }
+        policyService.applyVersion("security-server v" + env.version(), xml, env.version());
+    }
+
+    // ---------------------------------------------------------------- SCC
+
+    private synchronized void connect() {
+        SccClient old = client;
+        client = null;
+        if (old != null) {
+            old.close();
+        }
+        Credentials c = keys.channelCredentials();
+        SccCredentials sc = new SccCredentials(c.privateKey(), c.chain(), c.trustAnchors(),
+                () -> (Collection<X509CRL>) keys.crls());
+        SccOptions opts = SccOptions.defaults().toBuilder()
+                .serverIdentityPrefix("spiffe://" + cfg.cluster() + "/ss")
+                .heartbeatInterval(Duration.ofSeconds(cfg.heartbeatSeconds()))
+                .heartbeatTimeout(Duration.ofSeconds(cfg.heartbeatSeconds() * 3L))
+                .backoffMax(Duration.ofSeconds(5))
+                .alarmQueueBound(Math.max(1, cfg.alarmQueueMax()))
+                .build();
+        SccClient cl = transport.createClient(sc, opts, ssHost, ssPort);
+        cl.subscribe(ClusterTopics.POLICY, (peer, m) -> executor.execute(() -> onPolicy(m)));
+        cl.subscribe(ClusterTopics.CRL, (peer, m) -> executor.execute(() -> onCrl(m.payload())));
+        cl.addStateListener((state, cause) -> {
+            if (state == SccConnectionState.CONNECTED) {
+                executor.execute(this::onConnected);
+            } else if (state == SccConnectionState.DISCONNECTED && cause != null) {
+                LOG.debug("Security Manager: SCC {}: {}", state, cause.toString());
+            }
+        });
+        client = cl;
+        cl.connect();
+        LOG.info("Security Manager: connecting to the Security Server at {}:{}", ssHost, ssPort);
+    }
+
+    private void onConnected() {
+        SccClient cl = client;
+        if (cl == null) {
+            return;
+        }
+        ObjectNode hello = Json.object();
+        hello.put("snid", Integer.toUnsignedLong(keys.snid()));
+        hello.put("name", cfg.name());
+        hello.put("address", cfg.address());
+        SignedPolicy s = signed;
+        hello.put("version", s == null ? 0 : s.version());
+        hello.put("sha256", s == null ? "" : s.sha256());
+        try {
+            SccMessage reply = cl.request(ClusterTopics.HELLO, hello, SccPriority.CONTROL, Duration.ofSeconds(10)).get();
+            onCrl(reply.payload());
+            LOG.info("Security Manager: connected to the Security Server (its policy version {}, ours {})",
+                    reply.payload().path("version").asLong(), s == null ? 0 : s.version());
+        } catch (Exception e) {
+            lastError = "hello refused: " + rootMessage(e);
+            LOG.warn("Security Manager: {}", lastError);
+            return;
+        }
+        flushAlarms();
+        publishStatus();
+    }
+
+    private void onCrl(JsonNode payload) {
+        if (!payload.has("crl")) {
+            return;
+        }
+        try {
+            if (keys.updateCrl(Json.crl(Json.unb64(payload, "crl")))) {
+                LOG.info("Security Manager: new revocation list installed");
+                SccClient cl = client;
+                if (cl != null) {
+                    cl.revalidateServer();
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Security Manager: revocation list refused: {}", e.getMessage());
+        }
+    }
+
+    private void onPolicy(SccMessage m) {
+        PolicyMessage msg;
+        try {
+            msg = PolicyMessage.fromJson(m.payload());
+        } catch (RuntimeException e) {
+            LOG.warn("Security Manager: malformed policy message: {}", e.toString());
+            return;
+        }
+        handlePolicy(msg, true);
+    }
+
+    /** Verifies, rebuilds, applies, stores and acks one signed policy version. Package-private for tests. */
+    void handlePolicy(PolicyMessage msg, boolean snapshotOnMismatch) {
+        SignedPolicy env = msg.envelope();
+        try {
+            PolicySignatures.verify(env, cfg.cluster(), keys.trustAnchors(), keys.crls(), Instant.now(),
+                    PkixValidator.Revocation.ROOT_REQUIRED);
+            SignedPolicy cur = signed;
+            if (cur != null && env.version() <= cur.version()) {
+                if (env.version() == cur.version() && env.sha256().equals(cur.sha256())) {
+                    ack(env.version(), null);
+                    return;
+                }
+                throw new PolicySignatureException("policy v" + env.version() + " refused: not newer than version "
+                        + cur.version() + " applied here (replayed or out of order)");
+            }
+            byte[] xml;
+            try {
+                xml = msg.source(signedXml);
+            } catch (IllegalArgumentException e) {
+                if (!snapshotOnMismatch) {
+                    throw new PolicySignatureException("policy v" + env.version() + ": " + e.getMessage());
+                }
+                LOG.info("Security Manager: patch for v{} does not apply ({}); asking for the full source", env.version(),
+                        e.getMessage());
+                SccMessage snap = client.request(ClusterTopics.POLICY_SNAPSHOT, Json.object(), SccPriority.CONTROL,
+                        Duration.ofSeconds(10)).get();
+                handlePolicy(PolicyMessage.fromJson(snap.payload()), false);
+                return;
+            }
+            PolicySignatures.checkContent(env, xml);
+            CompiledPolicy compiled = DspCompiler.compile("signed policy v" + env.version(), xml);
+            if (!compiled.digest().equals(env.digest())) {
+                throw new PolicySignatureException("policy v" + env.version() + " refused: its digest is "
+                        + compiled.digest() + ", the signature is for " + env.digest());
+            }
+            enforce(env, xml);
+            AtomicFiles.write(dir.resolve("policy.json"), Json.bytes(PolicyMessage.full(env, xml).toJson()));
+            signed = env;
+            signedXml = xml;
+            lastError = null;
+            LOG.info("Security Manager: signed policy version {} ({}) applied", env.version(), env.name());
+            ack(env.version(), null);
+        } catch (Exception e) {
+            String why = rootMessage(e);
+            lastError = why;
+            LOG.warn("Security Manager: {}", why);
+            ack(env.version(), why);
+        }
+    }
+
+    private void ack(long version, String error) {
+        SccClient cl = client;
+        if (cl == null) {
+            return;
+        }
+        ObjectNode o = Json.object();
+        o.put("version", version);
+        o.put("ok", error == null);
+        if (error != null) {
+            o.put("error", error);
+        }
+        cl.publish(ClusterTopics.POLICY_ACK, o, SccPriority.CONTROL).exceptionally(e -> null);
+    }
+
+    private void publishStatus() {
+        SccClient cl = client;
+        if (cl == null || cl.state() != SccConnectionState.CONNECTED) {
+            return;
+        }
+        ObjectNode o = Json.object();
+        SignedPolicy s = signed;
+        o.put("version", s == null ? 0 : s.version());
+        o.put("policyVersion", policyService.current().map(PolicyVersion::version).orElse(0L));
+        o.put("digest", policyService.current().map(v -> v.summary().digest()).orElse(""));
+        o.put("queuedAlarms", queue.size());
+        Json.put(o, "certExpiry", keys.isJoined() ? keys.channelCertificate().getNotAfter().toInstant() : null);
+        cl.publish(ClusterTopics.STATUS, o, SccPriority.CONTROL).exceptionally(e -> null);
+    }
+
+    // ---------------------------------------------------------------- alarms
+
+    @Override
+    public Alarm raise(AlarmPriority priority, String source, String text) {
+        Alarm a = new Alarm(UUID.randomUUID().toString(), priority, cfg.snid(), cfg.name(), Instant.now(), source, text);
+        queue.add(a);
+        executor.execute(this::flushAlarms);
+        return a;
+    }
+
+    /** Delivers queued alarms, oldest first, each stored by the Security Server before it leaves the queue. */
+    private void flushAlarms() {
+        SccClient cl = client;
+        if (cl == null || cl.state() != SccConnectionState.CONNECTED) {
+            return;
+        }
+        try {
+            long dropped = queue.dropped();
+            if (dropped > 0) {
+                Alarm d = new Alarm(UUID.randomUUID().toString(), AlarmPriority.HIGH, cfg.snid(), cfg.name(),
+                        Instant.now(), "security-manager", dropped + " alarm(s) dropped while the Security Server was "
+                        + "unreachable (queue full at " + cfg.alarmQueueMax() + ")");
+                cl.request(ClusterTopics.ALARM, Json.alarm(d), SccPriority.ALARM, Duration.ofSeconds(10)).get();
+                queue.reportedDropped(dropped);
+            }
+            Optional<Alarm> next;
+            while ((next = queue.peek()).isPresent()) {
+                Alarm a = next.get();
+                cl.request(ClusterTopics.ALARM, Json.alarm(a), SccPriority.ALARM, Duration.ofSeconds(10)).get();
+                queue.remove(a.id());
+            }
+        } catch (Exception e) {
+            LOG.debug("Security Manager: alarm delivery paused: {}", rootMessage(e));
+        }
+    }
+
+    // ---------------------------------------------------------------- renewal
+
+    private void renewIfDue() {
+        SccClient cl = client;
+        if (cl == null || cl.state() != SccConnectionState.CONNECTED) {
+            return;
+        }
+        try {
+            for (CertificateRole role : keys.dueForRenewal()) {
+                RenewalRequest req = keys.prepareRenewal(role);
+                ObjectNode o = Json.object();
+                o.put("role", role.name());
+                o.put("csr", Json.b64(req.csr()));
+                o.put("current", Json.b64(Json.der(req.current())));
+                o.put("proof", Json.b64(req.proof()));
+                SccMessage reply = cl.request(ClusterTopics.RENEW, o, SccPriority.CONTROL, Duration.ofSeconds(20)).get();
+                X509Certificate cert = Json.certificate(Json.unb64(reply.payload(), "certificate"));
+                keys.installRenewal(role, cert);
+                LOG.info("Security Manager: {} certificate renewed (expires {})", role, cert.getNotAfter().toInstant());
+                if (role == CertificateRole.CHANNEL) {
+                    connect();
+                }
+            }
+        } catch (Exception e) {
+            lastError = "renewal failed: " + rootMessage(e);
+            LOG.warn("Security Manager: {}", lastError);
+        }
+    }
+
+    // ---------------------------------------------------------------- join
+
+    @Override
+    public synchronized String join(String host, int port, String token) throws Exception {
+        JoinToken t = JoinToken.parse(token);
+        if (!keys.cluster().equals(cfg.cluster())) {
+            throw new IllegalStateException(lastError);
+        }
+        JoinClient.Result r = JoinClient.join(host, port, cfg.cluster(), t, cfg.snid(), cfg.name(), cfg.address(),
+                keys.prepareJoin(cfg.name()), 15_000);
+        keys.install(r.certificates(), t.rootFingerprint());
+        ssHost = host;
+        ssPort = r.sccPort() > 0 ? r.sccPort() : cfg.ssPort();
+        saveEndpoint();
+        connect();
+        return "Joined cluster '" + cfg.cluster() + "' as node " + Integer.toUnsignedString(cfg.snid()) + " ("
+                + cfg.name() + "); node CA and channel certificates valid until "
+                + r.certificates().channel().getNotAfter().toInstant() + "; Security Server " + ssHost + ":" + ssPort;
+    }
+
+    private void loadEndpoint() {
+        Path f = dir.resolve("ss.properties");
+        if (Files.exists(f)) {
+            try {
+                Properties p = new Properties();
+                p.load(new StringReader(Files.readString(f, StandardCharsets.UTF_8)));
+                ssHost = p.getProperty("ss.host", ssHost);
+                ssPort = Integer.parseInt(p.getProperty("ss.port", Integer.toString(ssPort)));
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("Security Manager: cannot read {}: {}", f, e.toString());
+            }
+        }
+    }
+
+    private void saveEndpoint() throws IOException {
+        Properties p = new Properties();
+        p.setProperty("ss.host", ssHost);
+        p.setProperty("ss.port", Integer.toString(ssPort));
+        StringWriter w = new StringWriter();
+        p.store(w, "Security Server of this node (from dsi:join); overrides ss.host/ss.port of org.opendsi.node");
+        AtomicFiles.write(dir.resolve("ss.properties"), w.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    // ---------------------------------------------------------------- status
+
+    @Override
+    public ManagerStatus status() {
+        SccClient cl = client;
+        SignedPolicy s = signed;
+        boolean joined = keys.isJoined();
+        return new ManagerStatus("manager", cfg.cluster(), cfg.snid(), cfg.name(), joined, ssHost + ":" + ssPort,
+                cl == null ? (joined ? "CLOSED" : "NOT_JOINED") : cl.state().name(), s == null ? 0 : s.version(),
+                policyService.current().map(PolicyVersion::version).orElse(0L), queue.size(), queue.dropped(),
+                joined ? keys.channelCertificate().getNotAfter().toInstant() : null, lastError);
+    }
+
+    List<Alarm> queuedAlarms() {
+        return new ArrayList<>(queue.list());
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable c = e;
+        while ((c instanceof java.util.concurrent.ExecutionException || c instanceof java.util.concurrent.CompletionException)
+                && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c.getMessage() == null ? c.toString() : c.getMessage();
+    }
+
+    @Override
+    public void close() {
+        SccClient cl = client;
+        client = null;
+        if (cl != null) {
+            cl.close();
+        }
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        queue.close();
+    }
+}

@@ -1,0 +1,36 @@
+package org.opendsi.ss;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The cluster's Security Server: policy authority, node registry, certificate authority, alarm log
+ * and compromise response. Registered as an OSGi service on nodes whose {@code org.opendsi.node}
+ * role is {@code server} or {@code embedded}.
+ */
+public interface SecurityServer {
+
+    /** Every node on record, by SnID. */
+    List<NodeRecord> nodes();
+
+    /** Every alarm stored, oldest first (its own and those of all nodes). */
+    List<StoredAlarm> alarms();
+
+    /** Acknowledges an alarm; false when no alarm has that id. */
+    boolean ackAlarm(String id);
+
+    /**
+     * Creates a one-time join token valid for {@code ttl}: {@code <secret>.<sha256 of the root certificate>},
+     * so the joining node can verify this Security Server without any prior trust.
+     */
+    String createToken(Duration ttl);
+
+    /**
+     * Declares node {@code snid} compromised: revokes its certificates, pushes the revocation list,
+     * disconnects it, amends the policy so every node refuses its labels, raises a CRITICAL alarm,
+     * and waits (at most a few seconds) until the other connected nodes acked the amended policy.
+     */
+    CompromiseResult compromised(int snid) throws Exception;
+
+    ServerStatus status();
+}

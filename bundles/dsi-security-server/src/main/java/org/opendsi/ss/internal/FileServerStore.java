@@ -1,0 +1,216 @@
+package org.opendsi.ss.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.opendsi.ss.NodeRecord;
+import org.opendsi.ss.NodeState;
+import org.opendsi.ss.ServerStore;
+import org.opendsi.ss.StoredAlarm;
+import org.opendsi.ss.protocol.AtomicFiles;
+import org.opendsi.ss.protocol.Json;
+
+/**
+ * {@link ServerStore} in JSON files under one folder, each replaced atomically (temp file, fsync,
+ * atomic rename): {@code nodes.json}, {@code alarms.json}, {@code compromised.json} and
+ * {@code policies/<version>.xml}. Keeps the newest {@code maxAlarms} alarms and {@code maxPolicies} sources.
+ */
+public final class FileServerStore implements ServerStore {
+
+    private final Path dir;
+    private final int maxAlarms;
+    private final int maxPolicies;
+    private final Map<Integer, NodeRecord> nodes = new TreeMap<>(Integer::compareUnsigned);
+    private final Map<String, StoredAlarm> alarms = new LinkedHashMap<>();
+    private final Set<Integer> compromised = new TreeSet<>(Integer::compareUnsigned);
+
+    public FileServerStore(Path dir) {
+        this(dir, 100_000, 100);
+    }
+
+    public FileServerStore(Path dir, int maxAlarms, int maxPolicies) {
+        this.dir = dir;
+        this.maxAlarms = maxAlarms;
+        this.maxPolicies = maxPolicies;
+        try {
+            Files.createDirectories(dir.resolve("policies"));
+            load();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the Security Server store in " + dir, e);
+        }
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    @Override
+    public synchronized List<NodeRecord> nodes() {
+        return List.copyOf(nodes.values());
+    }
+
+    @Override
+    public synchronized Optional<NodeRecord> node(int snid) {
+        return Optional.ofNullable(nodes.get(snid));
+    }
+
+    @Override
+    public synchronized void putNode(NodeRecord node) {
+        nodes.put(node.snid(), node);
+        ArrayNode a = Json.MAPPER.createArrayNode();
+        for (NodeRecord r : nodes.values()) {
+            ObjectNode o = a.addObject();
+            o.put("snid", Integer.toUnsignedLong(r.snid()));
+            o.put("name", r.name());
+            o.put("address", r.address());
+            o.put("state", r.state().name());
+            o.put("ackedVersion", r.ackedVersion());
+            o.put("ackError", r.ackError());
+            Json.put(o, "lastHeartbeat", r.lastHeartbeat());
+            Json.put(o, "certExpiry", r.certExpiry());
+            Json.put(o, "joinedAt", r.joinedAt());
+        }
+        write("nodes.json", a);
+    }
+
+    @Override
+    public synchronized boolean addAlarm(StoredAlarm alarm) {
+        if (alarms.containsKey(alarm.alarm().id())) {
+            return false;
+        }
+        alarms.put(alarm.alarm().id(), alarm);
+        while (alarms.size() > maxAlarms) {
+            alarms.remove(alarms.keySet().iterator().next());
+        }
+        saveAlarms();
+        return true;
+    }
+
+    @Override
+    public synchronized boolean updateAlarm(StoredAlarm alarm) {
+        if (!alarms.containsKey(alarm.alarm().id())) {
+            return false;
+        }
+        alarms.put(alarm.alarm().id(), alarm);
+        saveAlarms();
+        return true;
+    }
+
+    @Override
+    public synchronized List<StoredAlarm> alarms() {
+        return List.copyOf(alarms.values());
+    }
+
+    private void saveAlarms() {
+        ArrayNode a = Json.MAPPER.createArrayNode();
+        for (StoredAlarm s : alarms.values()) {
+            ObjectNode o = a.addObject();
+            o.set("alarm", Json.alarm(s.alarm()));
+            Json.put(o, "receivedAt", s.receivedAt());
+            Json.put(o, "ackedAt", s.ackedAt());
+        }
+        write("alarms.json", a);
+    }
+
+    @Override
+    public synchronized Set<Integer> compromised() {
+        return Set.copyOf(compromised);
+    }
+
+    @Override
+    public synchronized void addCompromised(int snid) {
+        if (compromised.add(snid)) {
+            ArrayNode a = Json.MAPPER.createArrayNode();
+            compromised.forEach(s -> a.add(Integer.toUnsignedLong(s)));
+            write("compromised.json", a);
+        }
+    }
+
+    @Override
+    public synchronized void putPolicy(long version, byte[] xml) {
+        try {
+            AtomicFiles.write(dir.resolve("policies").resolve(version + ".xml"), xml);
+            List<Long> kept = policyVersions();
+            for (int i = 0; i < kept.size() - maxPolicies; i++) {
+                Files.deleteIfExists(dir.resolve("policies").resolve(kept.get(i) + ".xml"));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot store policy version " + version + " in " + dir, e);
+        }
+    }
+
+    @Override
+    public synchronized Optional<byte[]> policy(long version) {
+        Path f = dir.resolve("policies").resolve(version + ".xml");
+        try {
+            return Files.exists(f) ? Optional.of(Files.readAllBytes(f)) : Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + f, e);
+        }
+    }
+
+    @Override
+    public synchronized List<Long> policyVersions() {
+        List<Long> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir.resolve("policies"))) {
+            s.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d+\\.xml"))
+                    .forEach(n -> out.add(Long.parseLong(n.substring(0, n.length() - 4))));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir.resolve("policies"), e);
+        }
+        out.sort(null);
+        return out;
+    }
+
+    private void write(String name, JsonNode n) {
+        try {
+            AtomicFiles.write(dir.resolve(name), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + dir.resolve(name), e);
+        }
+    }
+
+    private JsonNode read(String name) throws IOException {
+        Path f = dir.resolve(name);
+        return Files.exists(f) ? Json.MAPPER.readTree(f.toFile()) : Json.MAPPER.createArrayNode();
+    }
+
+    private void load() throws IOException {
+        for (JsonNode o : read("nodes.json")) {
+            NodeRecord r = new NodeRecord((int) o.path("snid").asLong(), Json.textOr(o, "name", "?"),
+                    Json.textOr(o, "address", ""), NodeState.valueOf(Json.textOr(o, "state", "JOINED")),
+                    o.path("ackedVersion").asLong(), Json.textOr(o, "ackError", null), Json.instant(o, "lastHeartbeat"),
+                    Json.instant(o, "certExpiry"), Json.instant(o, "joinedAt"));
+            nodes.put(r.snid(), r);
+        }
+        for (JsonNode o : read("alarms.json")) {
+            StoredAlarm s = new StoredAlarm(Json.alarm(o.get("alarm")), Json.instant(o, "receivedAt"),
+                    Json.instant(o, "ackedAt"));
+            alarms.put(s.alarm().id(), s);
+        }
+        for (JsonNode o : read("compromised.json")) {
+            compromised.add((int) o.asLong());
+        }
+    }
+
+    /** For tests and listings: when the store was opened. */
+    static Instant now() {
+        return Instant.now();
+    }
+}

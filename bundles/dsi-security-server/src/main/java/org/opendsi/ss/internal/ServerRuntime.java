@@ -1,0 +1,582 @@
+package org.opendsi.ss.internal;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.cert.CRLReason;
+import java.security.cert.X509CRL;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.opendsi.api.alarm.Alarm;
+import org.opendsi.api.alarm.AlarmPriority;
+import org.opendsi.api.alarm.AlarmService;
+import org.opendsi.api.policy.PolicyException;
+import org.opendsi.api.policy.PolicyListener;
+import org.opendsi.api.policy.PolicyService;
+import org.opendsi.api.policy.PolicyVersion;
+import org.opendsi.api.table.CompiledTable;
+import org.opendsi.keys.CertificateRole;
+import org.opendsi.keys.ClusterCa;
+import org.opendsi.keys.Credentials;
+import org.opendsi.keys.JoinRequest;
+import org.opendsi.keys.NodeCertificates;
+import org.opendsi.keys.PkiSettings;
+import org.opendsi.keys.RenewalRequest;
+import org.opendsi.keys.SpiffeId;
+import org.opendsi.keys.SpiffeIds;
+import org.opendsi.scc.SccCredentials;
+import org.opendsi.scc.SccException;
+import org.opendsi.scc.SccMessage;
+import org.opendsi.scc.SccOptions;
+import org.opendsi.scc.SccPeer;
+import org.opendsi.scc.SccPeerListener;
+import org.opendsi.scc.SccPriority;
+import org.opendsi.scc.SccServer;
+import org.opendsi.scc.SccTransport;
+import org.opendsi.ss.CompromiseResult;
+import org.opendsi.ss.NodeRecord;
+import org.opendsi.ss.NodeState;
+import org.opendsi.ss.SecurityServer;
+import org.opendsi.ss.ServerStatus;
+import org.opendsi.ss.ServerStore;
+import org.opendsi.ss.StoredAlarm;
+import org.opendsi.ss.protocol.ClusterTopics;
+import org.opendsi.ss.protocol.JoinException;
+import org.opendsi.ss.protocol.Json;
+import org.opendsi.ss.protocol.NodeConfig;
+import org.opendsi.ss.protocol.PolicyMessage;
+import org.opendsi.ss.protocol.PolicySignatures;
+import org.opendsi.ss.protocol.SignedPolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running Security Server (for one configuration): CA, store, SCC hub, join endpoint, signed
+ * policy distribution, alarms, compromise response. Built and torn down by {@link SecurityServerComponent}.
+ */
+public final class ServerRuntime implements SecurityServer, AlarmService, PolicyListener, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServerRuntime.class);
+    /** How long dsi:compromised waits for the other nodes' acks. */
+    static final Duration ISOLATION_WAIT = Duration.ofSeconds(5);
+
+    private record Current(SignedPolicy envelope, byte[] xml) {
+    }
+
+    private final NodeConfig cfg;
+    private final PolicyService policyService;
+    private final SccTransport transport;
+    private final ServerStore store;
+    private final ClusterCa ca;
+    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "dsi-security-server");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<Integer, Instant> heartbeats = new ConcurrentHashMap<>();
+    private final Object ackMonitor = new Object();
+    private volatile Credentials credentials;
+    private volatile SccServer server;
+    private volatile JoinServer joinServer;
+    private volatile String sccError;
+    private volatile String joinError;
+    private volatile Current current;
+    private volatile java.math.BigInteger pushedCrl = java.math.BigInteger.ZERO;
+
+    public ServerRuntime(NodeConfig cfg, PolicyService policyService, SccTransport transport) {
+        this(cfg, policyService, transport, new FileServerStore(cfg.dataDir().resolve("ss")),
+                new ClusterCa(PkiSettings.of(cfg.dataDir().resolve("keys"), cfg.cluster())));
+    }
+
+    public ServerRuntime(NodeConfig cfg, PolicyService policyService, SccTransport transport, ServerStore store,
+            ClusterCa ca) {
+        this.cfg = cfg;
+        this.policyService = policyService;
+        this.transport = transport;
+        this.store = store;
+        this.ca = ca;
+    }
+
+    public void start() {
+        for (NodeRecord r : store.nodes()) {
+            if (r.state() == NodeState.CONNECTED) {
+                store.putNode(r.withState(NodeState.DISCONNECTED));
+            }
+        }
+        credentials = ca.serverCredentials(List.of(), List.of());
+        startScc();
+        try {
+            joinServer = new JoinServer(new InetSocketAddress(cfg.listenHost(), cfg.joinPort()), () -> credentials,
+                    this::join, () -> server != null ? server.localAddress().getPort() : cfg.listenPort());
+            joinError = null;
+        } catch (IOException e) {
+            joinError = "cannot listen on " + cfg.listenHost() + ":" + cfg.joinPort() + ": " + e.getMessage();
+            LOG.error("Security Server join endpoint: {}", joinError);
+        }
+        executor.scheduleWithFixedDelay(this::housekeeping, 1, 1, TimeUnit.HOURS);
+        LOG.info("Security Server of cluster '{}' started (role {}, root {}); SCC {}, join {}", cfg.cluster(),
+                cfg.role().label(), ca.rootFingerprint(), sccAddress(), joinAddress());
+    }
+
+    private void startScc() {
+        Credentials c = credentials;
+        SccCredentials sc = new SccCredentials(c.privateKey(), c.chain(), c.trustAnchors(), () -> List.of(ca.crl()));
+        SccOptions opts = SccOptions.defaults().toBuilder()
+                .heartbeatInterval(Duration.ofSeconds(cfg.heartbeatSeconds()))
+                .heartbeatTimeout(Duration.ofSeconds(cfg.heartbeatSeconds() * 3L)).build();
+        SccServer s = transport.createServer(sc, opts, new InetSocketAddress(cfg.listenHost(), cfg.listenPort()));
+        s.onRequest(ClusterTopics.HELLO, this::onHello);
+        s.onRequest(ClusterTopics.ALARM, this::onAlarm);
+        s.onRequest(ClusterTopics.RENEW, this::onRenew);
+        s.onRequest(ClusterTopics.POLICY_SNAPSHOT, (peer, m) -> {
+            Current cur = current;
+            return CompletableFuture.completedFuture(cur == null ? Json.object().put("none", true)
+                    : PolicyMessage.full(cur.envelope(), cur.xml()).toJson());
+        });
+        s.subscribe(ClusterTopics.POLICY_ACK, this::onAck);
+        s.subscribe(ClusterTopics.STATUS, this::onStatus);
+        s.addPeerListener(new SccPeerListener() {
+            @Override
+            public void peerConnected(SccPeer peer) {
+                snidOf(peer).ifPresent(n -> heartbeats.put(n, Instant.now()));
+            }
+
+            @Override
+            public void peerDisconnected(SccPeer peer, String reason) {
+                snidOf(peer).ifPresent(n -> executor.execute(() -> {
+                    if (server != null && server.peer(peer.id()).isPresent()) {
+                        return; // a newer connection of the same node replaced this one
+                    }
+                    store.node(n).filter(r -> r.state() == NodeState.CONNECTED)
+                            .ifPresent(r -> store.putNode(r.withState(NodeState.DISCONNECTED).withHeartbeat(heartbeats.get(n))));
+                    LOG.info("Node {} disconnected: {}", n, reason);
+                }));
+            }
+        });
+        try {
+            s.start();
+            server = s;
+            sccError = null;
+        } catch (SccException e) {
+            sccError = "cannot listen on " + cfg.listenHost() + ":" + cfg.listenPort() + ": " + e.getMessage();
+            LOG.error("Security Server SCC: {}", sccError);
+            s.close();
+        }
+    }
+
+    private void housekeeping() {
+        try {
+            X509CRL crl = ca.crl();
+            java.math.BigInteger n = ca.crlNumber();
+            if (!n.equals(pushedCrl)) {
+                pushCrl(crl);
+            }
+            Credentials c = ca.serverCredentials(List.of(), List.of());
+            if (!c.leaf().equals(credentials.leaf())) {
+                LOG.info("Security Server certificate renewed; restarting the SCC listener with it");
+                credentials = c;
+                SccServer old = server;
+                server = null;
+                if (old != null) {
+                    old.close();
+                }
+                startScc();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Security Server housekeeping failed: {}", e.toString(), e);
+        }
+    }
+
+    private void pushCrl(X509CRL crl) {
+        SccServer s = server;
+        if (s != null) {
+            ObjectNode o = Json.object();
+            o.put("crl", Json.b64(Json.der(crl)));
+            s.publish(ClusterTopics.CRL, o, SccPriority.ALARM);
+            pushedCrl = ca.crlNumber();
+        }
+    }
+
+    // ---------------------------------------------------------------- SCC handlers
+
+    static Optional<Integer> snidOf(SccPeer peer) {
+        try {
+            SpiffeId id = SpiffeIds.parse(peer.certificateChain().get(0));
+            return id.kind() == SpiffeId.Kind.NODE ? Optional.of(id.snid()) : Optional.empty();
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private int requireNode(SccPeer peer) {
+        return snidOf(peer).orElseThrow(() -> new IllegalArgumentException("peer " + peer.id() + " is not a node"));
+    }
+
+    private java.util.concurrent.CompletionStage<JsonNode> onHello(SccPeer peer, SccMessage m) {
+        return CompletableFuture.supplyAsync(() -> {
+            int snid = requireNode(peer);
+            if (store.compromised().contains(snid)) {
+                server.disconnect(peer.id(), "node " + snid + " was declared compromised");
+                throw new IllegalStateException("node " + snid + " was declared compromised");
+            }
+            JsonNode p = m.payload();
+            long version = p.path("version").asLong();
+            String sha = Json.textOr(p, "sha256", "");
+            NodeRecord r = store.node(snid).orElse(new NodeRecord(snid, "?", "", NodeState.JOINED, 0, null, null,
+                    null, null));
+            long acked = 0;
+            if (version > 0) {
+                Optional<byte[]> src = store.policy(version);
+                if (src.isPresent() && org.opendsi.policy.PolicyPatch.sha256Hex(src.get()).equals(sha)) {
+                    acked = version;
+                }
+            }
+            heartbeats.put(snid, Instant.now());
+            r = r.withIdentity(Json.textOr(p, "name", r.name()), Json.textOr(p, "address", r.address()))
+                    .withState(NodeState.CONNECTED).withHeartbeat(Instant.now()).withCertExpiry(peer.certificateExpiry())
+                    .withAck(acked, null);
+            store.putNode(r);
+            LOG.info("Node {} ({}) connected from {}, running signed policy version {}", snid, r.name(),
+                    peer.remoteAddress(), version);
+            ObjectNode o = Json.object();
+            Current cur = current;
+            o.put("version", cur == null ? 0 : cur.envelope().version());
+            o.put("crl", Json.b64(Json.der(ca.crl())));
+            executor.execute(() -> sendPolicy(peer.id(), snid));
+            return (JsonNode) o;
+        }, executor);
+    }
+
+    private java.util.concurrent.CompletionStage<JsonNode> onAlarm(SccPeer peer, SccMessage m) {
+        return CompletableFuture.supplyAsync(() -> {
+            int snid = requireNode(peer);
+            Alarm a = Json.alarm(m.payload());
+            // the node is who its certificate says, whatever the payload claims
+            a = new Alarm(a.id(), a.priority(), snid, a.node(), a.time(), a.source(), a.text());
+            boolean fresh = store.addAlarm(new StoredAlarm(a, Instant.now(), null));
+            if (fresh) {
+                LOG.info("Alarm {} from node {}: [{}] {}", a.id(), snid, a.priority(), a.text());
+            }
+            ObjectNode o = Json.object();
+            o.put("stored", true);
+            o.put("duplicate", !fresh);
+            return (JsonNode) o;
+        }, executor);
+    }
+
+    private java.util.concurrent.CompletionStage<JsonNode> onRenew(SccPeer peer, SccMessage m) {
+        return CompletableFuture.supplyAsync(() -> {
+            int snid = requireNode(peer);
+            JsonNode p = m.payload();
+            CertificateRole role = CertificateRole.valueOf(Json.text(p, "role"));
+            RenewalRequest req = new RenewalRequest(role, Json.unb64(p, "csr"),
+                    Json.certificate(Json.unb64(p, "current")), Json.unb64(p, "proof"));
+            java.security.cert.X509Certificate cert = ca.renew(req, SpiffeIds.parse(peer.certificateChain().get(0)));
+            if (role == CertificateRole.CHANNEL) {
+                store.node(snid).ifPresent(r -> store.putNode(r.withCertExpiry(cert.getNotAfter().toInstant())));
+            }
+            LOG.info("Renewed the {} certificate of node {} (expires {})", role, snid, cert.getNotAfter().toInstant());
+            ObjectNode o = Json.object();
+            o.put("certificate", Json.b64(Json.der(cert)));
+            return (JsonNode) o;
+        }, executor);
+    }
+
+    private void onAck(SccPeer peer, SccMessage m) {
+        Optional<Integer> sn = snidOf(peer);
+        if (sn.isEmpty()) {
+            return;
+        }
+        int snid = sn.get();
+        JsonNode p = m.payload();
+        long version = p.path("version").asLong();
+        boolean ok = p.path("ok").asBoolean();
+        String error = Json.textOr(p, "error", null);
+        executor.execute(() -> {
+            store.node(snid).ifPresent(r -> store.putNode(ok ? r.withAck(Math.max(r.ackedVersion(), version), null)
+                    : r.withAck(r.ackedVersion(), "v" + version + ": " + error)));
+            if (!ok) {
+                LOG.warn("Node {} refused policy version {}: {}", snid, version, error);
+            }
+            synchronized (ackMonitor) {
+                ackMonitor.notifyAll();
+            }
+        });
+    }
+
+    private void onStatus(SccPeer peer, SccMessage m) {
+        snidOf(peer).ifPresent(n -> heartbeats.put(n, Instant.now()));
+    }
+
+    // ---------------------------------------------------------------- policy distribution
+
+    @Override
+    public void policyApplied(PolicyVersion version, CompiledTable table) {
+        // called under the policy service's lock: the current source is this version's
+        Optional<PolicyVersion> cur = policyService.current();
+        Optional<byte[]> src = policyService.currentSource();
+        if (cur.isEmpty() || src.isEmpty() || cur.get().version() != version.version()) {
+            return;
+        }
+        byte[] xml = src.get();
+        executor.execute(() -> publish(version, xml));
+    }
+
+    private void publish(PolicyVersion v, byte[] xml) {
+        Current prev = current;
+        if (prev != null && prev.envelope().version() >= v.version()) {
+            return;
+        }
+        store.putPolicy(v.version(), xml);
+        Credentials c = credentials;
+        SignedPolicy env = PolicySignatures.sign(cfg.cluster(), v.version(), xml, v.summary().digest(),
+                v.summary().name(), c.privateKey(), c.chain());
+        current = new Current(env, xml);
+        SccServer s = server;
+        int sent = 0;
+        if (s != null) {
+            for (SccPeer peer : s.peers()) {
+                Optional<Integer> sn = snidOf(peer);
+                if (sn.isPresent() && sendPolicy(peer.id(), sn.get())) {
+                    sent++;
+                }
+            }
+        }
+        LOG.info("Policy version {} signed and sent to {} node(s)", v.version(), sent);
+    }
+
+    /** Sends the current version to one node unless it acked it already (a patch when worth it). */
+    private boolean sendPolicy(String peerId, int snid) {
+        Current cur = current;
+        SccServer s = server;
+        if (cur == null || s == null || store.compromised().contains(snid)) {
+            return false;
+        }
+        long acked = store.node(snid).map(NodeRecord::ackedVersion).orElse(0L);
+        if (acked >= cur.envelope().version()) {
+            return false;
+        }
+        byte[] base = acked > 0 ? store.policy(acked).orElse(null) : null;
+        PolicyMessage msg = PolicyMessage.choose(cur.envelope(), cur.xml(), acked, base);
+        s.publish(peerId, ClusterTopics.POLICY, msg.toJson(), SccPriority.CONTROL).whenComplete((x, e) -> {
+            if (e != null) {
+                LOG.warn("Policy version {} not sent to node {}: {}", cur.envelope().version(), snid, e.toString());
+            }
+        });
+        LOG.debug("Sent policy version {} to node {} as {}", cur.envelope().version(), snid,
+                msg.isPatch() ? "a patch against " + acked : "the full source");
+        return true;
+    }
+
+    // ---------------------------------------------------------------- join
+
+    private NodeCertificates join(String token, JoinRequest request, int snid, String address) throws JoinException {
+        if (snid == cfg.snid()) {
+            throw new JoinException("INVALID", "join refused: SnID " + snid + " is the Security Server's own");
+        }
+        if (store.compromised().contains(snid)) {
+            throw new JoinException("COMPROMISED", "join refused: SnID " + snid + " was declared compromised; "
+                    + "it cannot join again");
+        }
+        NodeCertificates certs = ca.join(token, request, snid);
+        NodeRecord prev = store.node(snid).orElse(null);
+        store.putNode(new NodeRecord(snid, request.nodeName(), address, NodeState.JOINED,
+                0, null, prev == null ? null : prev.lastHeartbeat(), certs.channel().getNotAfter().toInstant(),
+                Instant.now()));
+        return certs;
+    }
+
+    // ---------------------------------------------------------------- SecurityServer
+
+    @Override
+    public List<NodeRecord> nodes() {
+        List<NodeRecord> out = new ArrayList<>();
+        for (NodeRecord r : store.nodes()) {
+            Instant hb = heartbeats.get(r.snid());
+            out.add(hb != null ? r.withHeartbeat(hb) : r);
+        }
+        return out;
+    }
+
+    @Override
+    public List<StoredAlarm> alarms() {
+        return store.alarms();
+    }
+
+    @Override
+    public boolean ackAlarm(String id) {
+        for (StoredAlarm a : store.alarms()) {
+            if (a.alarm().id().equals(id) || a.alarm().id().startsWith(id) && id.length() >= 8) {
+                return a.acked() || store.updateAlarm(a.ack(Instant.now()));
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public String createToken(Duration ttl) {
+        return ca.joinTokens().create(ttl) + "." + ca.rootFingerprint();
+    }
+
+    @Override
+    public CompromiseResult compromised(int snid) throws Exception {
+        long t0 = System.nanoTime();
+        if (snid == cfg.snid()) {
+            throw new IllegalArgumentException("SnID " + snid + " is this Security Server itself");
+        }
+        int revoked = ca.revokeNode(snid, CRLReason.KEY_COMPROMISE).size();
+        store.addCompromised(snid);
+        NodeRecord rec = store.node(snid).orElse(new NodeRecord(snid, "?", "", NodeState.COMPROMISED, 0, null, null,
+                null, null));
+        store.putNode(rec.withState(NodeState.COMPROMISED));
+        pushCrl(ca.crl());
+        boolean disconnected = false;
+        List<Integer> others = new ArrayList<>();
+        SccServer s = server;
+        if (s != null) {
+            for (SccPeer peer : s.peers()) {
+                Optional<Integer> sn = snidOf(peer);
+                if (sn.isPresent() && sn.get() == snid) {
+                    disconnected |= s.disconnect(peer.id(), "node " + snid + " was declared compromised");
+                } else if (sn.isPresent()) {
+                    others.add(sn.get());
+                }
+            }
+            s.revalidatePeers();
+        }
+        long version = 0;
+        boolean amended = false;
+        byte[] src = policyService.currentSource().orElse(null);
+        byte[] next = src == null ? null : PolicyAmender.markCompromised(src, snid);
+        if (next != null && !java.util.Arrays.equals(next, src)) {
+            PolicyVersion pv = policyService.updateSource("dsi:compromised " + Integer.toUnsignedString(snid), next);
+            version = pv.version();
+            amended = true;
+        } else {
+            version = policyService.current().map(PolicyVersion::version).orElse(0L);
+        }
+        List<Integer> acked = new ArrayList<>();
+        List<Integer> pending = new ArrayList<>(others);
+        long deadline = System.nanoTime() + ISOLATION_WAIT.toNanos();
+        synchronized (ackMonitor) {
+            while (true) {
+                acked.clear();
+                pending.clear();
+                for (int o : others) {
+                    long a = store.node(o).map(NodeRecord::ackedVersion).orElse(0L);
+                    (a >= version ? acked : pending).add(o);
+                }
+                long left = deadline - System.nanoTime();
+                if (pending.isEmpty() || left <= 0) {
+                    break;
+                }
+                ackMonitor.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        raise(AlarmPriority.CRITICAL, "security-server", "node " + Integer.toUnsignedString(snid) + " (" + rec.name()
+                + ") declared compromised: " + revoked + " certificate(s) revoked, "
+                + (disconnected ? "disconnected, " : "")
+                + (amended ? "policy version " + version + " refuses its labels" : "not named in the policy")
+                + "; " + acked.size() + "/" + others.size() + " other node(s) isolated it in " + millis + " ms");
+        return new CompromiseResult(snid, revoked, version, amended, disconnected, List.copyOf(acked),
+                List.copyOf(pending), millis);
+    }
+
+    @Override
+    public ServerStatus status() {
+        SccServer s = server;
+        int open = (int) store.alarms().stream().filter(a -> !a.acked()).count();
+        return new ServerStatus(cfg.role().label(), cfg.cluster(), cfg.snid(), sccAddress(), joinAddress(),
+                ca.rootFingerprint(), current == null ? 0 : current.envelope().version(),
+                s == null ? 0 : s.peers().size(), store.nodes().size(), open);
+    }
+
+    private String sccAddress() {
+        SccServer s = server;
+        if (s != null) {
+            InetSocketAddress a = s.localAddress();
+            return a.getHostString() + ":" + a.getPort();
+        }
+        return sccError == null ? "not started" : sccError;
+    }
+
+    private String joinAddress() {
+        JoinServer j = joinServer;
+        if (j != null) {
+            InetSocketAddress a = j.localAddress();
+            return a.getHostString() + ":" + a.getPort();
+        }
+        return joinError == null ? "not started" : joinError;
+    }
+
+    // ---------------------------------------------------------------- AlarmService
+
+    @Override
+    public Alarm raise(AlarmPriority priority, String source, String text) {
+        Alarm a = new Alarm(UUID.randomUUID().toString(), priority, cfg.snid(), cfg.name(), Instant.now(), source, text);
+        store.addAlarm(new StoredAlarm(a, Instant.now(), null));
+        LOG.info("Alarm {}: [{}] {}", a.id(), priority, text);
+        return a;
+    }
+
+    public ClusterCa ca() {
+        return ca;
+    }
+
+    public ServerStore store() {
+        return store;
+    }
+
+    public Optional<SignedPolicy> currentEnvelope() {
+        Current c = current;
+        return c == null ? Optional.empty() : Optional.of(c.envelope());
+    }
+
+    /** For tests: the bound SCC and join addresses. */
+    public InetSocketAddress sccSocketAddress() {
+        return server == null ? null : server.localAddress();
+    }
+
+    public InetSocketAddress joinSocketAddress() {
+        return joinServer == null ? null : joinServer.localAddress();
+    }
+
+    /** Applies a policy on this SS (tests): same as dsi:policy-update. */
+    PolicyVersion update(String source, byte[] xml) throws PolicyException {
+        return policyService.updateSource(source, xml);
+    }
+
+    @Override
+    public void close() {
+        JoinServer j = joinServer;
+        joinServer = null;
+        if (j != null) {
+            j.close();
+        }
+        SccServer s = server;
+        server = null;
+        if (s != null) {
+            s.close();
+        }
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package org.opendsi.ss.protocol;
+
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+
+import org.opendsi.keys.PkixValidator;
+import org.opendsi.keys.SpiffeId;
+import org.opendsi.keys.SpiffeIds;
+import org.opendsi.policy.PolicyPatch;
+
+/** Signing (Security Server) and verification (Security Manager) of policy versions. */
+public final class PolicySignatures {
+
+    private PolicySignatures() {
+    }
+
+    /** Signs version {@code version} of {@code xml} whose canonical digest is {@code digest}. */
+    public static SignedPolicy sign(String cluster, long version, byte[] xml, String digest, String name, PrivateKey key,
+            List<X509Certificate> signerChain) {
+        String sha = PolicyPatch.sha256Hex(xml);
+        byte[] data = SignedPolicy.canonical(cluster, version, sha, digest);
+        try {
+            Signature s = Signature.getInstance(algorithm(key.getAlgorithm()));
+            s.initSign(key);
+            s.update(data);
+            return new SignedPolicy(cluster, version, sha, digest, name, Instant.now(), s.sign(), signerChain);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot sign the policy: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks that {@code p} was signed by this cluster's Security Server: the signer chain validates
+     * against {@code anchors} (and {@code crls} unless {@code revocation} is NONE) at {@code at}, its
+     * leaf is {@code spiffe://<cluster>/ss}, the envelope names {@code cluster}, and the signature
+     * over {@link SignedPolicy#canonical()} verifies with the leaf's key.
+     */
+    public static void verify(SignedPolicy p, String cluster, Collection<X509Certificate> anchors,
+            Collection<X509CRL> crls, Instant at, PkixValidator.Revocation revocation) throws PolicySignatureException {
+        if (!cluster.equals(p.cluster())) {
+            throw new PolicySignatureException("policy v" + p.version() + " is for cluster '" + p.cluster()
+                    + "', not '" + cluster + "'");
+        }
+        if (p.signer().isEmpty()) {
+            throw new PolicySignatureException("policy v" + p.version() + " carries no signer certificate");
+        }
+        try {
+            PkixValidator.validate(p.signer(), anchors, crls, at, revocation);
+        } catch (CertPathValidatorException e) {
+            throw new PolicySignatureException("policy v" + p.version() + " refused: signer certificate not trusted ("
+                    + e.getMessage() + ")", e);
+        }
+        X509Certificate leaf = p.signer().get(0);
+        SpiffeId id = SpiffeIds.find(leaf).orElse(null);
+        if (id == null || !id.equals(SpiffeId.server(cluster))) {
+            throw new PolicySignatureException("policy v" + p.version() + " refused: signed by " + (id == null
+                    ? leaf.getSubjectX500Principal().getName() : id.uri()) + ", not by the Security Server "
+                    + SpiffeId.server(cluster).uri());
+        }
+        if (!verifySignature(leaf.getPublicKey(), p.canonical(), p.signature())) {
+            throw new PolicySignatureException("policy v" + p.version() + " refused: the signature does not verify");
+        }
+    }
+
+    /** Checks that {@code xml} is the exact source the envelope was signed for. */
+    public static void checkContent(SignedPolicy p, byte[] xml) throws PolicySignatureException {
+        String sha = PolicyPatch.sha256Hex(xml);
+        if (!sha.equals(p.sha256())) {
+            throw new PolicySignatureException("policy v" + p.version() + " refused: its source hashes to " + sha
+                    + ", the signature is for " + p.sha256());
+        }
+    }
+
+    static boolean verifySignature(PublicKey key, byte[] data, byte[] signature) {
+        try {
+            Signature s = Signature.getInstance(algorithm(key.getAlgorithm()));
+            s.initVerify(key);
+            s.update(data);
+            return s.verify(signature);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static String algorithm(String keyAlgorithm) {
+        return switch (keyAlgorithm) {
+            case "EC", "ECDSA" -> "SHA256withECDSA";
+            case "RSA" -> "SHA256withRSA";
+            default -> throw new IllegalArgumentException("unsupported signing key algorithm " + keyAlgorithm);
+        };
+    }
+}

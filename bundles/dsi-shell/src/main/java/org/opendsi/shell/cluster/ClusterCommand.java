@@ -1,0 +1,49 @@
+package org.opendsi.shell.cluster;
+
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.table.ShellTable;
+
+@Service
+@Command(scope = "dsi", name = "cluster", description = "This node's role in the cluster: SnID, connection, policy version, queued alarms")
+public class ClusterCommand extends ClusterCommandSupport {
+
+    @Override
+    public Object execute() {
+        ShellTable t = new ShellTable();
+        t.column("Property");
+        t.column("Value");
+        if (securityServer != null) {
+            var s = securityServer.status();
+            t.addRow().addContent("role", s.role());
+            t.addRow().addContent("cluster", s.cluster());
+            t.addRow().addContent("snid", s.snid());
+            t.addRow().addContent("scc", s.sccAddress());
+            t.addRow().addContent("join endpoint", s.joinAddress());
+            t.addRow().addContent("root fingerprint", s.rootFingerprint());
+            t.addRow().addContent("policy version", s.policyVersion());
+            t.addRow().addContent("connected nodes", s.connectedNodes() + " of " + s.knownNodes());
+            t.addRow().addContent("open alarms", s.openAlarms());
+        } else if (securityManager != null) {
+            var s = securityManager.status();
+            t.addRow().addContent("role", s.role());
+            t.addRow().addContent("cluster", s.cluster());
+            t.addRow().addContent("snid", Integer.toUnsignedString(s.snid()));
+            t.addRow().addContent("name", s.name());
+            t.addRow().addContent("joined", s.joined());
+            t.addRow().addContent("security server", s.ssAddress());
+            t.addRow().addContent("connection", s.connection());
+            t.addRow().addContent("signed policy version", s.signedVersion());
+            t.addRow().addContent("policy version", s.policyVersion());
+            t.addRow().addContent("queued alarms", s.queuedAlarms());
+            t.addRow().addContent("dropped alarms", s.droppedAlarms());
+            t.addRow().addContent("certificate expiry", s.certExpiry() == null ? "-" : s.certExpiry().toString());
+            t.addRow().addContent("last error", s.lastError() == null ? "" : s.lastError());
+        } else {
+            throw new IllegalStateException("neither the Security Server nor the Security Manager runs on this node "
+                    + "(see role in etc/org.opendsi.node.cfg and the log)");
+        }
+        print(t);
+        return null;
+    }
+}
