@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
 import org.opendsi.dsm.DsmCapability;
@@ -16,8 +17,18 @@ import org.opendsi.dsm.DsmStatus;
         + " unavailable), SnID, attached programs and pins, table version and counters")
 public class DsmStatusCommand extends DsmCommandSupport {
 
+    @Option(name = "--detach", description = "Stop kernel enforcement on this node: detach the programs, remove the"
+            + " pins and the empty context cgroups (enforcement otherwise outlives Karaf)")
+    boolean detach;
+
     @Override
     public Object execute() {
+        if (detach) {
+            dsm.detach();
+            out().println("DSM detached: nothing is enforced in the kernel on this node until it attaches again"
+                    + " (restart the dsi-dsm bundle or change org.opendsi.dsm)");
+            return null;
+        }
         DsmStatus s = dsm.status();
         ShellTable t = new ShellTable();
         t.column("Property");

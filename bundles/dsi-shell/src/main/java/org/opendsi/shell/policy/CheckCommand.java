@@ -45,6 +45,9 @@ public class CheckCommand extends PolicyCommandSupport {
         if (d.ruleId() == 0) {
             return d.ruleLabel() + " (rule 0)";
         }
-        return "rule " + d.ruleId() + " " + d.ruleLabel() + " (line " + d.ruleLine() + ")";
+        String label = d.ruleLabel();
+        // labels from a policy with its source already name the line; tables alone do not
+        boolean hasLine = d.ruleLine() <= 0 || label.contains("(line ");
+        return "rule " + d.ruleId() + " " + label + (hasLine ? "" : " (line " + d.ruleLine() + ")");
     }
 }
