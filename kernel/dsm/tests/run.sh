@@ -65,7 +65,7 @@ trap 'exit 130' INT TERM
 
 ALL_TESTS=(udp_10_to_10_delivered tcp_10_to_10_delivered deny_10_to_20_at_receiver_audited
 	local_bind_denied_by_scid local_connect_denied_by_scid forged_label_dropped_and_audited
-	audit_mode_passes_and_records exec_transition_moves_process exec_without_rule_denied
+	audit_mode_passes_and_records audit_events_rate_limited exec_transition_moves_process exec_without_rule_denied
 	full_size_packets_pass_labeled offloads_off_tcp_udp label_all_segments_mode
 	atomic_table_swap_under_traffic sigkill_keeps_enforcement readopt_no_duplicates
 	ipv6_unlabeled_judged cleanup_detach_removes_everything)
@@ -271,6 +271,29 @@ t_audit_mode_passes_and_records() {
 	[ "$(ctr $PINM packets_audit_only)" -ge $((a0 + 5)) ] || { echo "audit counter did not grow"; return 1; }
 	wait_event munster "type=AUDIT_DENY perm=receive src=30@1 tgt=10@2 rule=0 .* dport=7012" ||
 		{ echo "no AUDIT_DENY event"; return 1; }
+}
+
+t_audit_events_rate_limited() {
+	local s0; s0=$(ctr $PINM events_suppressed)
+	# 300 denied datagrams of one flow within a second: at most 5 events, the rest suppressed
+	rm -f "$TMP/r.ready"
+	in_ctx munster 20 $NT udp-recv 7028 3 --ready "$TMP/r.ready" >"$TMP/r.out" &
+	local rp=$!; wait_file "$TMP/r.ready"
+	in_ctx colby 10 python3 -c '
+import socket,sys
+s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("0.0.0.0",47028))
+for i in range(300): s.sendto(b"x",(sys.argv[1],7028))' $IPM
+	sleep 1.2
+	local n; n=$(grep -c "type=DENY perm=receive src=10@1 tgt=20@2 .* sport=47028 .* dport=7028 " $TMP/events-munster.log)
+	[ "$n" -ge 1 ] && [ "$n" -le 10 ] || { echo "$n events for one flooding flow"; return 1; }
+	[ "$(ctr $PINM events_suppressed)" -ge $((s0 + 280)) ] || { echo "suppressed counter: $(ctr $PINM events_suppressed)"; return 1; }
+	# the next event of the flow carries the suppressed count
+	in_ctx colby 10 python3 -c '
+import socket,sys
+s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("0.0.0.0",47028)); s.sendto(b"x",(sys.argv[1],7028))' $IPM
+	wait $rp
+	wait_event munster "type=DENY .* sport=47028 .* dport=7028 suppressed=[1-9][0-9]+ " ||
+		{ echo "no event carrying the suppressed count: $(grep "dport=7028" $TMP/events-munster.log | tail -2)"; return 1; }
 }
 
 t_exec_transition_moves_process() {
