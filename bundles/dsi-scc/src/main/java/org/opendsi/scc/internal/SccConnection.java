@@ -82,6 +82,7 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
     private volatile Channel channel;
     private volatile boolean ready;
     private volatile boolean closedNotified;
+    private volatile boolean rejected;
     private volatile String closeReason;
     private volatile Throwable closeCause;
     private volatile long lastReadMillis = System.currentTimeMillis();
@@ -435,6 +436,7 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
         try {
             trust.validate(certs.toArray(new X509Certificate[0]));
         } catch (java.security.cert.CertificateException e) {
+            rejected = true;
             closeReason = "peer certificate rejected after handshake: " + e.getMessage();
             closeCause = e;
             LOG.warn("SCC: closing {}: {}", ctx.channel().remoteAddress(), closeReason);
@@ -453,6 +455,9 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
         if (!(msg instanceof byte[] body)) {
             io.netty.util.ReferenceCountUtil.release(msg);
             return;
+        }
+        if (rejected || chain.isEmpty()) {
+            return; // peer certificate refused after the handshake: ignore whatever it still sends
         }
         lastReadMillis = System.currentTimeMillis();
         JsonNode env;
