@@ -90,8 +90,14 @@ public class DsmCommandsIT extends DsiTestSupport {
             assertEquals(version, dsm.tableVersion());
             String after = execute("dsi:dsm --no-format");
             assertTrue(after, after.matches("(?s).*table version\\s+" + version + "\\b.*"));
+
+            String detached = execute("dsi:dsm --detach");
+            assertTrue(detached, detached.startsWith("DSM detached"));
+            assertFalse(dsm.status().available());
         } finally {
-            dsm.detach();
+            if (dsm.status().available()) {
+                dsm.detach();
+            }
         }
         assertFalse("pins removed", Files.exists(Path.of("/sys/fs/bpf/" + TAG)));
     }
