@@ -1,0 +1,97 @@
+package org.opendsi.ss.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.opendsi.keys.Credentials;
+import org.opendsi.keys.NodeKeys;
+import org.opendsi.keys.PkiSettings;
+import org.opendsi.ss.protocol.JoinClient;
+import org.opendsi.ss.protocol.JoinException;
+import org.opendsi.ss.protocol.JoinToken;
+
+class JoinServerTest {
+
+    @TempDir
+    Path tmp;
+    Fixture f;
+    JoinServer server;
+    int port;
+
+    @BeforeEach
+    void start() throws Exception {
+        f = new Fixture(tmp);
+        Credentials c = f.server();
+        server = new JoinServer(new InetSocketAddress("127.0.0.1", 0), () -> c,
+                (token, req, snid, addr) -> f.ca.join(token, req, snid), () -> 8843);
+        port = server.localAddress().getPort();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private JoinClient.Result join(String token, int snid) throws JoinException {
+        NodeKeys k = new NodeKeys(PkiSettings.of(tmp.resolve("n" + snid + "-" + System.nanoTime()), "dsi"));
+        JoinToken t = JoinToken.parse(token);
+        JoinClient.Result r = JoinClient.join("127.0.0.1", port, "dsi", t, snid, "n" + snid, "127.0.0.1",
+                k.prepareJoin("n" + snid), 5000);
+        k.install(r.certificates(), t.rootFingerprint());
+        return r;
+    }
+
+    private String token(Duration ttl) {
+        return f.ca.joinTokens().create(ttl) + "." + f.ca.rootFingerprint();
+    }
+
+    @Test
+    void validTokenJoinsOnceReuseIsRefused() throws Exception {
+        String t = token(Duration.ofMinutes(5));
+        JoinClient.Result r = join(t, 2);
+        assertEquals(2, r.certificates().snid());
+        assertEquals(8843, r.sccPort());
+        assertEquals(0, r.certificates().nodeCa().getBasicConstraints(), "node CA with path length 0");
+        JoinException e = assertThrows(JoinException.class, () -> join(t, 3));
+        assertEquals("ALREADY_USED", e.reason());
+        assertTrue(e.getMessage().contains("already used"), e.getMessage());
+    }
+
+    @Test
+    void expiredTokenIsRefused() throws Exception {
+        String t = token(Duration.ofSeconds(1));
+        Thread.sleep(1200);
+        JoinException e = assertThrows(JoinException.class, () -> join(t, 2));
+        assertEquals("EXPIRED", e.reason());
+        assertTrue(e.getMessage().contains("expired"), e.getMessage());
+    }
+
+    @Test
+    void unknownTokenAndWrongFingerprint() throws Exception {
+        JoinException e = assertThrows(JoinException.class, () -> join("dsi-" + "A".repeat(43) + "." + f.ca.rootFingerprint(), 2));
+        assertEquals("UNKNOWN", e.reason());
+        String t = f.ca.joinTokens().create(Duration.ofMinutes(5)) + "." + "0".repeat(64);
+        JoinException u = assertThrows(JoinException.class, () -> join(t, 2));
+        assertEquals("UNTRUSTED_SERVER", u.reason());
+        // the token was not sent to the impostor, so it still works with the right fingerprint
+        String secret = t.substring(0, t.lastIndexOf('.'));
+        join(secret + "." + f.ca.rootFingerprint(), 2);
+    }
+
+    @Test
+    void malformedRequestsGetAClearError() {
+        var resp = server.answer("{\"snid\": 0}", "test");
+        assertTrue(resp.get("error").asText().contains("SnID"), resp.toString());
+        resp = server.answer("not json", "test");
+        assertEquals("INVALID", resp.get("reason").asText());
+    }
+}
