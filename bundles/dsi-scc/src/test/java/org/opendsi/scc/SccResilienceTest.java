@@ -85,7 +85,7 @@ class SccResilienceTest extends SccTestSupport {
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             assertTrue(ms >= 1200 && ms < 4000, "closed after " + ms + " ms, heartbeat timeout 1500 ms");
         }
-        await("removed", Duration.ofSeconds(2), () -> server.peers().isEmpty());
+        await("removed", Duration.ofSeconds(2), () -> server.peers().isEmpty() && !reasons.isEmpty());
         assertTrue(reasons.get(0).contains("heartbeat"), reasons.toString());
     }
 
