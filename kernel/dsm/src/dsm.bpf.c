@@ -53,6 +53,8 @@ struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 65536);
 	 __type(key, struct dsm_flow_key); __type(value, struct dsm_flow_val); PIN; } dsm_flows SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 16384);
 	 __type(key, struct dsm_rl_key); __type(value, struct dsm_rl_val); PIN; } dsm_rl SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_SK_STORAGE); __uint(map_flags, BPF_F_NO_PREALLOC);
+	 __type(key, int); __type(value, struct dsm_skc); PIN; } dsm_skc SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, DSM_C_MAX);
 	 __type(key, __u32); __type(value, __u64); PIN; } dsm_cnt SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 1 << 20); PIN; } dsm_events SEC(".maps");
@@ -89,6 +91,7 @@ struct decision {
 	__u32 audit;   /* subject or target context in audit mode */
 	__u32 pad;
 	__u64 version;
+	__u64 gen;     /* table generation the decision was made with */
 };
 
 static __always_inline __u32 ctx_flags(__u32 slot, __u32 scid)
@@ -277,8 +280,9 @@ static __always_inline void net_decide(__u32 slot, __u32 scid, __u32 daddr, __u3
 
 /* kind: 0 create, 1 bind, 2 connect/send. Returns 1 allow, 0 deny. */
 static __always_inline int local_check(int kind, __u32 perm, __u8 proto, __u32 daddr, __u16 port,
-				       int v6_external)
+				       int v6_external, struct bpf_sock *sk)
 {
+	struct dsm_skc *c = 0;
 	struct dsm_config *cfg = dsm_cfg();
 	struct decision d = {};
 	struct ev_args a = {};
@@ -289,6 +293,18 @@ static __always_inline int local_check(int kind, __u32 perm, __u8 proto, __u32 d
 	scid = current_scid(cfg);
 	if (!scid)
 		return 1;   /* not in a security context: untouched */
+
+	if (kind == 2 && !v6_external && sk) {
+		c = bpf_sk_storage_get(&dsm_skc, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (c) {
+			__u64 g = active_gen() + 1;
+			if (c->out_gen == g && c->out_daddr == daddr && c->out_dport == port &&
+			    c->out_scid == scid && c->out_perm == perm && c->out_gen == g) {
+				count(DSM_C_SKC_HITS);
+				return 1;
+			}
+		}
+	}
 
 #pragma unroll
 	for (int i = 0; i < 2; i++) {
@@ -320,12 +336,21 @@ static __always_inline int local_check(int kind, __u32 perm, __u8 proto, __u32 d
 		}
 		if (!d.allow)
 			finish_deny(slot, scid, tgt, &d);
+		d.gen = gen;
 		if (active_gen() == gen)
 			break;
 	}
 
 	if (d.allow) {
 		count(DSM_C_LOCAL_ALLOWED);
+		if (c) {
+			c->out_gen = 0;
+			c->out_daddr = daddr;
+			c->out_dport = port;
+			c->out_scid = scid;
+			c->out_perm = perm;
+			c->out_gen = d.gen + 1;
+		}
 		return 1;
 	}
 	a.type = d.audit ? 2 : 1;
@@ -356,33 +381,33 @@ int dsi_sock_create(struct bpf_sock *sk)
 {
 	if (sk->family != AF_INET && sk->family != AF_INET6)
 		return 1;
-	return local_check(0, DSM_P_CREATE, sk->protocol, 0, 0, 0);
+	return local_check(0, DSM_P_CREATE, sk->protocol, 0, 0, 0, 0);
 }
 
 SEC("cgroup/bind4")
 int dsi_bind4(struct bpf_sock_addr *ctx)
 {
-	return local_check(1, DSM_P_BIND, ctx->protocol, 0, bpf_ntohs(ctx->user_port), 0);
+	return local_check(1, DSM_P_BIND, ctx->protocol, 0, bpf_ntohs(ctx->user_port), 0, 0);
 }
 
 SEC("cgroup/bind6")
 int dsi_bind6(struct bpf_sock_addr *ctx)
 {
-	return local_check(1, DSM_P_BIND, ctx->protocol, 0, bpf_ntohs(ctx->user_port), 0);
+	return local_check(1, DSM_P_BIND, ctx->protocol, 0, bpf_ntohs(ctx->user_port), 0, 0);
 }
 
 SEC("cgroup/connect4")
 int dsi_connect4(struct bpf_sock_addr *ctx)
 {
 	return local_check(2, DSM_P_CONNECT, ctx->protocol, ctx->user_ip4,
-			   bpf_ntohs(ctx->user_port), 0);
+			   bpf_ntohs(ctx->user_port), 0, ctx->sk);
 }
 
 SEC("cgroup/sendmsg4")
 int dsi_sendmsg4(struct bpf_sock_addr *ctx)
 {
 	return local_check(2, DSM_P_SEND, ctx->protocol, ctx->user_ip4,
-			   bpf_ntohs(ctx->user_port), 0);
+			   bpf_ntohs(ctx->user_port), 0, ctx->sk);
 }
 
 /* IPv6 sockets: v4-mapped destinations are judged like IPv4; real IPv6 destinations are
@@ -393,8 +418,8 @@ static __always_inline int v6_check(struct bpf_sock_addr *ctx, __u32 perm)
 	__u32 w3 = ctx->user_ip6[3];
 
 	if (w0 == 0 && w1 == 0 && w2 == bpf_htonl(0xffff))
-		return local_check(2, perm, ctx->protocol, w3, bpf_ntohs(ctx->user_port), 0);
-	return local_check(2, perm, ctx->protocol, 0, bpf_ntohs(ctx->user_port), 1);
+		return local_check(2, perm, ctx->protocol, w3, bpf_ntohs(ctx->user_port), 0, ctx->sk);
+	return local_check(2, perm, ctx->protocol, 0, bpf_ntohs(ctx->user_port), 1, 0);
 }
 
 SEC("cgroup/connect6")
@@ -424,6 +449,7 @@ int dsi_ingress(struct __sk_buff *skb)
 	__u64 cg;
 	__u32 *p;
 	int forged = 0;
+	struct dsm_skc *skc = 0;
 
 	if (!cfg)
 		return 1;
@@ -513,6 +539,31 @@ int dsi_ingress(struct __sk_buff *skb)
 
 	/* TCP: only flow-opening segments carry labels (unless label-all); the label seen on the SYN
 	 * is cached per flow and judged again, under the policy in force, for every segment. */
+	{
+		struct bpf_sock *sk = skb->sk;
+		if (sk)
+			sk = bpf_sk_fullsock(sk);
+		if (sk)
+			skc = bpf_sk_storage_get(&dsm_skc, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	}
+	if (skc) {
+		__u64 g = active_gen() + 1;
+		if (skc->in_gen == g && skc->in_saddr == saddr && skc->in_sport == sport) {
+			int hit;
+			if (labeled)
+				hit = skc->in_scid == scid && skc->in_snid == snid;
+			else if (proto == IPPROTO_TCP && !(tcpflags & 0x02))
+				hit = 1;   /* the flow's label, learned from its SYN */
+			else
+				hit = skc->in_scid == 0 && skc->in_snid == 0;
+			if (hit && skc->in_gen == g) {
+				count(DSM_C_SKC_HITS);
+				count(DSM_C_ALLOWED);
+				return 1;
+			}
+		}
+	}
+
 	if (proto == IPPROTO_TCP) {
 		struct dsm_flow_key fk = { .saddr = saddr, .daddr = daddr, .sport = sport,
 					   .dport = dport, .proto = proto };
@@ -549,6 +600,7 @@ int dsi_ingress(struct __sk_buff *skb)
 			if (!d.allow)
 				finish_deny(slot, scid, tgt, &d);
 		}
+		d.gen = gen;
 		if (active_gen() == gen)
 			break;
 	}
@@ -587,6 +639,14 @@ int dsi_ingress(struct __sk_buff *skb)
 verdict:
 	if (d.allow) {
 		count(DSM_C_ALLOWED);
+		if (skc) {
+			skc->in_gen = 0;
+			skc->in_saddr = saddr;
+			skc->in_sport = sport;
+			skc->in_scid = scid;
+			skc->in_snid = snid;
+			skc->in_gen = d.gen + 1;
+		}
 		return 1;
 	}
 	a.type = d.audit ? 2 : 1;

@@ -40,6 +40,7 @@ enum {
 	DSM_C_LABEL_FAIL,     /* label skipped: no room for options / adjust_room failed */
 	DSM_C_LOCAL_ALLOWED,
 	DSM_C_FLOW_HITS,      /* unlabeled TCP segment judged with the label cached from its SYN */
+	DSM_C_SKC_HITS,       /* decisions answered by the per-socket verdict cache */
 	DSM_C_MAX = 16
 };
 
@@ -84,6 +85,23 @@ struct dsm_tr_key   { __u32 slot; __u32 parent; __u32 bin; };
 struct dsm_tr_val   { __u32 new_scid; __u32 rule; };
 struct dsm_nr_key   { __u32 prefixlen; __u32 slot; __u32 scid; __u32 addr; }; /* prefixlen = 64 + plen */
 struct dsm_nr_val   { __u8 action; __u8 pad; __u16 mask; __u32 rule; };
+
+/* per-socket verdict cache (BPF_MAP_TYPE_SK_STORAGE): an allow verdict is reused while the table
+ * generation and the peer/label are unchanged; *_gen holds generation + 1 (0 = empty) */
+struct dsm_skc {
+	__u64 in_gen;
+	__u32 in_saddr;
+	__u32 in_scid;
+	__u32 in_snid;
+	__u16 in_sport;
+	__u16 pad;
+	__u64 out_gen;
+	__u32 out_daddr;
+	__u32 out_scid;
+	__u16 out_dport;
+	__u16 out_perm;
+	__u32 pad2;
+};
 
 struct dsm_flow_key { __u32 saddr; __u32 daddr; __u16 sport; __u16 dport; __u32 proto; };
 struct dsm_flow_val { __u32 scid; __u32 snid; };

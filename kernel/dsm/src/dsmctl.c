@@ -248,18 +248,20 @@ int main(int argc, char **argv)
 		r = r < 0 ? r : 0;
 	} else if (!strcmp(cmd, "counters")) {
 		struct dsm_counters c;
-		uint64_t tb = 0, lf = 0, fh = 0, la = 0;
+		uint64_t tb = 0, lf = 0, fh = 0, la = 0, sh = 0;
 		r = dsm_counters(n, &c);
 		dsm_internal_counter(n, DSM_C_TOO_BIG, &tb);
 		dsm_internal_counter(n, DSM_C_LABEL_FAIL, &lf);
 		dsm_internal_counter(n, DSM_C_FLOW_HITS, &fh);
 		dsm_internal_counter(n, DSM_C_LOCAL_ALLOWED, &la);
+		dsm_internal_counter(n, DSM_C_SKC_HITS, &sh);
 		if (!r)
 			printf("policy_version %llu\npackets_labeled %llu\npackets_allowed %llu\n"
 			       "packets_denied %llu\npackets_audit_only %llu\nforged_labels %llu\n"
 			       "local_denied %llu\nexecs_transitioned %llu\nexecs_denied %llu\n"
 			       "events_suppressed %llu\nevents_lost %llu\ntable_swaps %llu\n"
-			       "label_too_big %llu\nlabel_failed %llu\nflow_cache_hits %llu\nlocal_allowed %llu\n",
+			       "label_too_big %llu\nlabel_failed %llu\nflow_cache_hits %llu\nlocal_allowed %llu\n"
+			       "socket_cache_hits %llu\n",
 			       (unsigned long long)c.policy_version, (unsigned long long)c.packets_labeled,
 			       (unsigned long long)c.packets_allowed, (unsigned long long)c.packets_denied,
 			       (unsigned long long)c.packets_audit_only, (unsigned long long)c.forged_labels,
@@ -267,7 +269,7 @@ int main(int argc, char **argv)
 			       (unsigned long long)c.execs_denied, (unsigned long long)c.events_suppressed,
 			       (unsigned long long)c.events_lost, (unsigned long long)c.table_swaps,
 			       (unsigned long long)tb, (unsigned long long)lf, (unsigned long long)fh,
-			       (unsigned long long)la);
+			       (unsigned long long)la, (unsigned long long)sh);
 	} else if (!strcmp(cmd, "describe")) {
 		char buf[8192];
 		r = dsm_describe(n, buf, sizeof(buf));

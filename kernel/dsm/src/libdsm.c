@@ -29,7 +29,7 @@ _Static_assert(sizeof(struct dsm_event) == 216, "event size");
 
 const char *const dsm_map_names[M__COUNT] = {
 	"dsm_config", "dsm_active", "dsm_hdr", "dsm_ustate", "dsm_cg", "dsm_ctx", "dsm_nodes",
-	"dsm_naddr", "dsm_access", "dsm_socklabel", "dsm_trans", "dsm_netrules", "dsm_lsl", "dsm_flows",
+	"dsm_naddr", "dsm_access", "dsm_socklabel", "dsm_trans", "dsm_netrules", "dsm_lsl", "dsm_skc", "dsm_flows",
 	"dsm_rl", "dsm_cnt", "dsm_events", "dsm_watch", "dsm_ifaces",
 };
 

@@ -67,7 +67,7 @@ ALL_TESTS=(udp_10_to_10_delivered tcp_10_to_10_delivered deny_10_to_20_at_receiv
 	local_bind_denied_by_scid local_connect_denied_by_scid forged_label_dropped_and_audited
 	audit_mode_passes_and_records audit_events_rate_limited exec_transition_moves_process exec_without_rule_denied
 	full_size_packets_pass_labeled offloads_off_tcp_udp label_all_segments_mode
-	atomic_table_swap_under_traffic sigkill_keeps_enforcement readopt_no_duplicates
+	atomic_table_swap_under_traffic revocation_cuts_open_flows sigkill_keeps_enforcement readopt_no_duplicates
 	ipv6_unlabeled_judged cleanup_detach_removes_everything)
 
 result() { # name status msg
@@ -181,6 +181,8 @@ common=(--node 1=$IPC --node 2=$IPM --ctx 10 --ctx 20 --ctx 30:audit --ctx 40 --
 $GEN "$TMP/base.tbl" --version 10 --default 0 --external 0 "${common[@]}" || { echo "FAIL gentable"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 # swap tables: A allows by default and denies 10->20 explicitly; B denies by default and allows
 # 10->10 explicitly. A packet judged half by A and half by B would let 10->20 through.
+# revoke: like base, but 10 may no longer receive from 10
+$GEN "$TMP/revoke.tbl" --version 13 --default 0 $(printf '%s\n' "${common[@]}" | sed 's/^10,ANY,10,all,101$/10,ANY,10,create+bind+connect+send,101/')
 $GEN "$TMP/A.tbl" --version 11 --default all "${common[@]}"
 $GEN "$TMP/B.tbl" --version 12 --default 0 "${common[@]}"
 
@@ -400,6 +402,42 @@ t_atomic_table_swap_under_traffic() {
 	[ "$got10" -ge 39600 ] || { echo "allowed flow lost packets: $got10/40000"; return 1; }
 	local mx; mx=$(echo "$sw" | awk '{print $NF-0; }' ); mx=$(echo "$sw" | sed 's/.*max \([0-9.]*\) ms/\1/')
 	awk -v m="$mx" 'BEGIN{exit !(m < 100)}' || { echo "swap took $mx ms"; return 1; }
+}
+
+t_revocation_cuts_open_flows() {
+	# one UDP socket and one TCP connection stay open across a table swap that revokes 10 -> 10
+	# receive: verdicts cached per socket/flow must not outlive the table they were made with
+	rm -f "$TMP/r.ready" "$TMP/t.ready"
+	in_ctx munster 10 $NT udp-recv 7029 3 --ready "$TMP/r.ready" >"$TMP/r.out" &
+	local rp=$!
+	in_ctx munster 10 python3 -c '
+import socket,sys,time
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0",7030)); s.listen(1)
+open(sys.argv[1],"w").write("1"); c,_=s.accept(); c.settimeout(1.5); n=0
+try:
+  while True:
+    d=c.recv(100)
+    if not d: break
+    n+=len(d)
+except socket.timeout: pass
+print(n)' "$TMP/t.ready" >"$TMP/t.out" &
+	local tp=$!
+	wait_file "$TMP/r.ready"; wait_file "$TMP/t.ready"
+	in_ctx colby 10 python3 -c '
+import socket,sys,time
+u=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); t=socket.create_connection((sys.argv[1],7030))
+for i in range(200):
+  u.sendto(b"x",(sys.argv[1],7029)); t.send(b"y"); time.sleep(0.01)' $IPM &
+	local sp=$!
+	sleep 1
+	"$CTL" load-table --pin $PINM "$TMP/revoke.tbl" >/dev/null
+	wait $sp $rp $tp
+	"$CTL" load-table --pin $PINM "$TMP/base.tbl" >/dev/null
+	local u t; u=$(awk '{print $2}' $TMP/r.out); t=$(cat $TMP/t.out)
+	log "revocation: udp delivered $u/200, tcp bytes $t/200"
+	[ "$u" -ge 30 ] && [ "$u" -le 150 ] || { echo "udp delivered $u of 200 (revoked after ~1 s)"; return 1; }
+	[ "$t" -ge 30 ] && [ "$t" -le 150 ] || { echo "tcp delivered $t of 200 bytes"; return 1; }
+	[ "$(ctr $PINM socket_cache_hits)" -gt 0 ] || { echo "socket cache never hit"; return 1; }
 }
 
 t_sigkill_keeps_enforcement() {
