@@ -680,21 +680,16 @@ int dsi_egress(struct __sk_buff *skb)
 	struct dsm_config *cfg = dsm_cfg();
 	__u16 w[14];
 	__u8 *b = (__u8 *)w;
-	__u32 scid, ihl, sum = 0, mtu_len = 0;
-	__u64 cg;
+	__u32 scid = 0, ihl, sum = 0, mtu_len = 0;
+	__u16 sport = 0;
+	__u64 cg, gen;
 	__u32 *p;
 	__u8 proto;
+	struct bpf_sock *sk;
+	struct dsm_skc *c = 0;
 
 	if (!cfg || skb->protocol != bpf_htons(ETH_P_IP))
 		return TC_ACT_OK;
-	cg = bpf_skb_ancestor_cgroup_id(skb, cfg->ctx_level);
-	if (!cg)
-		return TC_ACT_OK;
-	p = bpf_map_lookup_elem(&dsm_cg, &cg);
-	if (!p || !*p)
-		return TC_ACT_OK;
-	scid = *p;
-
 	if (bpf_skb_load_bytes(skb, ETH_HLEN, b, 20))
 		return TC_ACT_OK;
 	if ((b[0] >> 4) != 4)
@@ -705,23 +700,50 @@ int dsi_egress(struct __sk_buff *skb)
 	/* non-first fragments are never labeled; the first one carries the label */
 	if (((b[6] << 8) | b[7]) & 0x1fff)
 		return TC_ACT_OK;
-	if (ihl + DSM_OPT_LEN > 60) {
-		count(DSM_C_LABEL_FAIL);
-		return TC_ACT_OK;
-	}
 	proto = b[9];
 	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
 		__u8 l4[14];
-		__u16 sport;
-		__u32 sl;
 
 		if (bpf_skb_load_bytes(skb, ETH_HLEN + ihl, l4, proto == IPPROTO_TCP ? 14 : 4))
 			return TC_ACT_OK;
 		if (proto == IPPROTO_TCP && !(l4[13] & 0x02) && !(cfg->flags & DSM_CF_LABEL_ALL))
 			return TC_ACT_OK;   /* only SYN / SYN-ACK carry the label */
 		sport = ((__u16)l4[0] << 8) | l4[1];
-		if (local_label(active_gen() & 1, proto, sport, &sl))
-			scid = sl;
+	}
+
+	/* the socket's label, cached per socket for the table generation in force */
+	gen = active_gen();
+	sk = skb->sk;
+	if (sk)
+		sk = bpf_sk_fullsock(sk);
+	if (sk)
+		c = bpf_sk_storage_get(&dsm_skc, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (c && c->eg_gen == gen + 1 && c->eg_sport == sport) {
+		scid = c->eg_scid;
+	} else {
+		cg = bpf_skb_ancestor_cgroup_id(skb, cfg->ctx_level);
+		if (cg) {
+			p = bpf_map_lookup_elem(&dsm_cg, &cg);
+			if (p)
+				scid = *p;
+		}
+		if (scid && sport) {
+			__u32 sl;
+			if (local_label(gen & 1, proto, sport, &sl))
+				scid = sl;
+		}
+		if (c) {
+			c->eg_gen = 0;
+			c->eg_sport = sport;
+			c->eg_scid = scid;
+			c->eg_gen = gen + 1;
+		}
+	}
+	if (!scid)
+		return TC_ACT_OK;
+	if (ihl + DSM_OPT_LEN > 60) {
+		count(DSM_C_LABEL_FAIL);
+		return TC_ACT_OK;
 	}
 
 	if (!skb->gso_segs || skb->gso_segs == 1) {

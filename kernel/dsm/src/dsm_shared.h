@@ -100,7 +100,10 @@ struct dsm_skc {
 	__u32 out_scid;
 	__u16 out_dport;
 	__u16 out_perm;
-	__u32 pad2;
+	__u16 eg_sport;       /* egress: label of this socket for source port eg_sport */
+	__u64 eg_gen;
+	__u32 eg_scid;        /* 0 = socket not in a context: sent unlabeled */
+	__u32 pad3;
 };
 
 struct dsm_flow_key { __u32 saddr; __u32 daddr; __u16 sport; __u16 dport; __u32 proto; };
