@@ -130,21 +130,42 @@ public final class KarafNode implements AutoCloseable {
         return b.toString();
     }
 
-    /** Stops the node the way bin/stop would (SIGTERM), waiting for it to exit. */
+    /**
+     * Stops the node the way bin/stop would (SIGTERM), waiting for it to exit. bin/karaf runs Java as
+     * a child (no exec), so the signal goes to the whole process tree, Java first.
+     */
     public void stop() throws InterruptedException {
-        if (process != null && process.isAlive()) {
-            process.destroy();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
-        }
+        terminate(false);
     }
 
     /** Kills the node abruptly (SIGKILL), as a crash would. */
     public void kill() throws InterruptedException {
-        if (process != null && process.isAlive()) {
-            process.destroyForcibly().waitFor();
+        terminate(true);
+    }
+
+    private void terminate(boolean force) throws InterruptedException {
+        if (process == null) {
+            return;
         }
+        List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+        tree.add(process.toHandle());
+        for (ProcessHandle h : tree) {
+            if (force) {
+                h.destroyForcibly();
+            } else {
+                h.destroy();
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (ProcessHandle h : tree) {
+            while (h.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            if (h.isAlive()) {
+                h.destroyForcibly();
+            }
+        }
+        process.waitFor(10, TimeUnit.SECONDS);
     }
 
     @Override
