@@ -50,8 +50,10 @@ struct { __uint(type, BPF_MAP_TYPE_LPM_TRIE); __uint(max_entries, 2 * 4096);
 	 __uint(map_flags, BPF_F_NO_PREALLOC);
 	 __type(key, struct dsm_nr_key); __type(value, struct dsm_nr_val); PIN; } dsm_netrules SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 65536);
+	 __uint(map_flags, BPF_F_NO_COMMON_LRU);
 	 __type(key, struct dsm_flow_key); __type(value, struct dsm_flow_val); PIN; } dsm_flows SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 16384);
+	 __uint(map_flags, BPF_F_NO_COMMON_LRU);
 	 __type(key, struct dsm_rl_key); __type(value, struct dsm_rl_val); PIN; } dsm_rl SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_SK_STORAGE); __uint(map_flags, BPF_F_NO_PREALLOC);
 	 __type(key, int); __type(value, struct dsm_skc); PIN; } dsm_skc SEC(".maps");
@@ -294,7 +296,7 @@ static __always_inline int local_check(int kind, __u32 perm, __u8 proto, __u32 d
 	if (!scid)
 		return 1;   /* not in a security context: untouched */
 
-	if (kind == 2 && !v6_external && sk) {
+	if (kind == 2 && perm == DSM_P_SEND && !v6_external && sk) {
 		c = bpf_sk_storage_get(&dsm_skc, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 		if (c) {
 			__u64 g = active_gen() + 1;
@@ -543,8 +545,14 @@ int dsi_ingress(struct __sk_buff *skb)
 		struct bpf_sock *sk = skb->sk;
 		if (sk)
 			sk = bpf_sk_fullsock(sk);
-		if (sk)
+		/* UDP sockets and TCP client sockets (on the SYN-ACK) get a cache entry; TCP server
+		 * flows use the flow cache keyed by 5-tuple (the child socket does not exist yet when
+		 * the SYN arrives, and a per-connection allocation costs more than it saves) */
+		if (sk && (proto == IPPROTO_UDP ||
+			   (proto == IPPROTO_TCP && labeled && (tcpflags & 0x12) == 0x12)))
 			skc = bpf_sk_storage_get(&dsm_skc, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		else if (sk)
+			skc = bpf_sk_storage_get(&dsm_skc, sk, 0, 0);
 	}
 	if (skc) {
 		__u64 g = active_gen() + 1;
@@ -553,7 +561,7 @@ int dsi_ingress(struct __sk_buff *skb)
 			if (labeled)
 				hit = skc->in_scid == scid && skc->in_snid == snid;
 			else if (proto == IPPROTO_TCP && !(tcpflags & 0x02))
-				hit = 1;   /* the flow's label, learned from its SYN */
+				hit = 1;   /* the flow's label, learned from its SYN / SYN-ACK */
 			else
 				hit = skc->in_scid == 0 && skc->in_snid == 0;
 			if (hit && skc->in_gen == g) {
@@ -564,15 +572,22 @@ int dsi_ingress(struct __sk_buff *skb)
 		}
 	}
 
-	if (proto == IPPROTO_TCP) {
+	if (proto == IPPROTO_TCP && !labeled && !(tcpflags & 0x02)) {
 		struct dsm_flow_key fk = { .saddr = saddr, .daddr = daddr, .sport = sport,
 					   .dport = dport, .proto = proto };
-		if (!labeled) {
+		if (skc && skc->fl_set && skc->fl_saddr == saddr && skc->fl_sport == sport) {
+			scid = skc->fl_scid;
+			snid = skc->fl_snid;
+			count(DSM_C_FLOW_HITS);
+		} else {
 			struct dsm_flow_val *fv = bpf_map_lookup_elem(&dsm_flows, &fk);
-			if (fv && !(tcpflags & 0x02)) {
+			if (fv) {
 				scid = fv->scid;
 				snid = fv->snid;
 				count(DSM_C_FLOW_HITS);
+				/* a reset ends the flow: free its entry instead of waiting for eviction */
+				if (tcpflags & 0x04)
+					bpf_map_delete_elem(&dsm_flows, &fk);
 			}
 		}
 	}
@@ -630,10 +645,20 @@ int dsi_ingress(struct __sk_buff *skb)
 		return 1;  /* socket outside any context and port not labeled: untouched */
 
 	if (labeled && proto == IPPROTO_TCP) {
-		struct dsm_flow_key fk = { .saddr = saddr, .daddr = daddr, .sport = sport,
-					   .dport = dport, .proto = proto };
-		struct dsm_flow_val fv = { .scid = scid, .snid = snid };
-		bpf_map_update_elem(&dsm_flows, &fk, &fv, BPF_ANY);
+		if ((tcpflags & 0x12) == 0x12 && skc) {
+			/* SYN-ACK on a client socket: remember the peer's label on the socket */
+			skc->fl_set = 0;
+			skc->fl_saddr = saddr;
+			skc->fl_sport = sport;
+			skc->fl_scid = scid;
+			skc->fl_snid = snid;
+			skc->fl_set = 1;
+		} else {
+			struct dsm_flow_key fk = { .saddr = saddr, .daddr = daddr, .sport = sport,
+						   .dport = dport, .proto = proto };
+			struct dsm_flow_val fv = { .scid = scid, .snid = snid };
+			bpf_map_update_elem(&dsm_flows, &fk, &fv, BPF_ANY);
+		}
 	}
 
 verdict:

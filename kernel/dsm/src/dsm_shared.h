@@ -103,7 +103,12 @@ struct dsm_skc {
 	__u16 eg_sport;       /* egress: label of this socket for source port eg_sport */
 	__u64 eg_gen;
 	__u32 eg_scid;        /* 0 = socket not in a context: sent unlabeled */
-	__u32 pad3;
+	__u32 fl_set;         /* TCP client sockets: the label of the peer, learned from its SYN-ACK */
+	__u32 fl_saddr;
+	__u32 fl_scid;
+	__u32 fl_snid;
+	__u16 fl_sport;
+	__u16 pad4;
 };
 
 struct dsm_flow_key { __u32 saddr; __u32 daddr; __u16 sport; __u16 dport; __u32 proto; };
