@@ -7,7 +7,7 @@ set -euo pipefail
 declare -A CMDS=(
   [clang]=clang [llc]=llvm [bpftool]=bpftool [gcc]=gcc [make]=make [pkg-config]=pkg-config
   [ip]=iproute2 [tc]=iproute2 [iperf3]=iperf3 [sockperf]=sockperf [setfattr]=attr
-  [getfattr]=attr [nsenter]=util-linux [python3]=python3 [hyperfine]=hyperfine [ethtool]=ethtool
+  [getfattr]=attr [nsenter]=util-linux [python3]=python3 [ethtool]=ethtool
 )
 # file -> package
 declare -A FILES=(

@@ -347,7 +347,7 @@ t_full_size_packets_pass_labeled() {
 }
 
 t_offloads_off_tcp_udp() {
-	command -v ethtool >/dev/null || return 77
+	command -v ethtool >/dev/null || { echo "ethtool not installed"; return 77; }
 	for ns in $NSC:$IFC $NSM:$IFM; do
 		ip netns exec ${ns%%:*} ethtool -K ${ns##*:} tx off tso off gso off gro off >/dev/null 2>&1 || { echo "ethtool -K failed"; return 1; }
 	done
