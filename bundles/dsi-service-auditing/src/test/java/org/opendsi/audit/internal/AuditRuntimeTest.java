@@ -1,0 +1,98 @@
+package org.opendsi.audit.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.opendsi.api.alarm.Alarm;
+import org.opendsi.api.alarm.AlarmService;
+import org.opendsi.api.audit.AuditQuery;
+import org.opendsi.api.audit.AuditRecord;
+
+class AuditRuntimeTest {
+
+    @TempDir
+    Path dir;
+
+    private AuditSettings settings(int buffer, int count) {
+        return AuditSettings.from(Map.of("dir", dir.toString(), "buffer.size", buffer, "detector.denials.count", count,
+                "node.name", "colby"));
+    }
+
+    @Test
+    void overflowIsCountedAndJournaled() throws Exception {
+        CountDownLatch block = new CountDownLatch(1);
+        // a rule lookup that blocks the writer thread until the buffer has overflowed
+        EventMapper.RuleLookup slow = (id, v) -> {
+            try {
+                block.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return EventMapper.RuleRef.UNKNOWN;
+        };
+        AuditRuntime rt = new AuditRuntime(settings(10, 1000), "colby", slow, new AlarmOutbox(10), Clock.systemUTC());
+        try {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 100; i++) {
+                rt.dsmEvent(Fixtures.deny(8080)); // must never block
+            }
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(2), "dsmEvent blocked");
+            block.countDown();
+            assertTrue(rt.drain(10_000));
+            List<AuditRecord> all = rt.query(AuditQuery.all());
+            long denies = all.stream().filter(r -> r.type().equals("DENY")).count();
+            List<AuditRecord> lost = all.stream().filter(r -> r.type().equals(AuditRecord.TYPE_LOST)).toList();
+            assertEquals(1, lost.size(), all.toString());
+            assertEquals(100, denies + lost.get(0).suppressed(), "every event is either journaled or counted as lost");
+            assertEquals(lost.get(0).suppressed(), rt.dropped());
+            assertTrue(lost.get(0).text().contains("lost"), lost.get(0).text());
+            assertTrue(rt.verify().intact());
+        } finally {
+            rt.close();
+        }
+    }
+
+    @Test
+    void eventsBecomeRecordsFollowersSeeThemAndDetectorsReachTheAlarmServiceWhenItAppears() throws Exception {
+        AlarmOutbox outbox = new AlarmOutbox(10);
+        AuditRuntime rt = new AuditRuntime(settings(1000, 3), "colby",
+                (id, v) -> new EventMapper.RuleRef(12, "deny 10 -> 20 receive"), outbox, Clock.systemUTC());
+        try {
+            List<AuditRecord> followed = new ArrayList<>();
+            AutoCloseable h = rt.follow(new AuditQuery(true, null, null, null, 0), followed::add);
+            for (int i = 0; i < 3; i++) {
+                rt.dsmEvent(Fixtures.deny(8080));
+            }
+            assertTrue(rt.drain(5000));
+            h.close();
+            assertEquals(3, followed.size());
+            AuditRecord r = rt.query(new AuditQuery(true, null, 10, 2, 1)).get(0);
+            assertTrue(r.text().contains("Denied 'receive' from context 10 on node 1 to context 20 on node 2"), r.text());
+            assertTrue(r.text().contains("rule 3 (line 12: deny 10 -> 20 receive)"), r.text());
+            assertEquals(1, outbox.backlog(), "no AlarmService yet: the alarm waits");
+            List<String> raised = new ArrayList<>();
+            outbox.setService(new AlarmService() {
+                @Override
+                public Alarm raise(org.opendsi.api.alarm.AlarmPriority priority, String source, String text) {
+                    raised.add(source + ": " + text);
+                    return null;
+                }
+            });
+            assertEquals(0, outbox.backlog());
+            assertEquals(1, raised.size());
+            assertTrue(raised.get(0).startsWith("auditing: Repeated denials"), raised.get(0));
+        } finally {
+            rt.close();
+        }
+    }
+}
