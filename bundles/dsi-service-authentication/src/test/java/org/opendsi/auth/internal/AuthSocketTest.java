@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -186,4 +187,46 @@ class AuthSocketTest {
         assertTrue(e.getMessage().contains("has not joined"), e.getMessage());
     }
 
+
+    /** client/dsi-auth-request.sh (openssl + socat or python3): its helper process is a descendant of this JVM. */
+    @Test
+    void shellClient() throws Exception {
+        Path script = Path.of("client/dsi-auth-request.sh").toAbsolutePath();
+        boolean tools = Files.isExecutable(Path.of("/usr/bin/openssl"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(tools, "openssl is not installed");
+        Authenticator a = new Authenticator(() -> node, pid -> descendant(pid) ? 20 : 0, null,
+                new RateLimiter(5, TimeUnit.MINUTES.toNanos(1), System::nanoTime));
+        Path sock2 = dir.resolve("run/auth2.sock");
+        try (UnixSocketServer s2 = new UnixSocketServer(sock2, "rw-rw-rw-", 16384, Duration.ofMillis(3000), 2, a)) {
+            Path out = dir.resolve("sh-out");
+            Process p = new ProcessBuilder("sh", script.toString(), sock2.toString(), out.toString())
+                    .redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), text);
+            assertTrue(text.contains("URI:spiffe://auth.test/node/3/scid/20"), text);
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("key.pem"))));
+            assertEquals(2, org.opendsi.keys.Pem.parseCertificates(Files.readString(out.resolve("chain.pem"))).size());
+            assertEquals(pki.ca.rootCertificate(),
+                    org.opendsi.keys.Pem.parseCertificates(Files.readString(out.resolve("root.pem"))).get(0));
+        }
+        // refused outside a context: exit 2 and the reason
+        Process p = new ProcessBuilder("sh", script.toString(), socket.toString(), dir.resolve("x").toString())
+                .redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), text);
+        assertTrue(text.contains("is not in a DSI security context"), text);
+    }
+
+    static boolean descendant(int pid) {
+        Optional<ProcessHandle> h = ProcessHandle.of(pid);
+        while (h.isPresent()) {
+            if (h.get().pid() == SELF) {
+                return true;
+            }
+            h = h.get().parent();
+        }
+        return false;
+    }
 }
