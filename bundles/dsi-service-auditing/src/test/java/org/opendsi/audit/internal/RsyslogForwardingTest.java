@@ -201,6 +201,34 @@ class RsyslogForwardingTest {
     }
 
     @Test
+    void theServiceForwardsItsJournalRecordsWhenSyslogIsConfigured(@org.junit.jupiter.api.io.TempDir Path journal)
+            throws Exception {
+        AuditSettings s = AuditSettings.from(java.util.Map.of("dir", journal.toString(), "syslog.host", "127.0.0.1",
+                "syslog.port", Integer.toString(plainPort), "syslog.tls", "false", "node.name", "munster"));
+        AuditRuntime rt = new AuditRuntime(s, "munster", (id, v) -> EventMapper.RuleRef.UNKNOWN, new AlarmOutbox(10),
+                java.time.Clock.systemUTC());
+        try {
+            rt.dsmEvent(Fixtures.event(DsmEvent.Type.FORGED_LABEL, 50, 60, 0));
+            long end = System.currentTimeMillis() + 20_000;
+            List<String> lines = List.of();
+            while (System.currentTimeMillis() < end) {
+                lines = Files.exists(tmp.resolve("plain.log")) ? Files.readAllLines(tmp.resolve("plain.log")) : List.of();
+                if (lines.stream().anyMatch(l -> l.contains("|munster|dsi|") && l.contains("|FORGED_LABEL|"))) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            String forged = lines.stream().filter(l -> l.contains("|FORGED_LABEL|")).findFirst().orElse("none: " + lines);
+            assertTrue(forged.startsWith(String.valueOf(13 * 8 + 2) + "|1|munster|dsi|"), forged);
+            assertTrue(forged.contains("scid=\"50\" snid=\"1\" tscid=\"60\""), forged);
+            AuditRecord journaled = rt.query(new org.opendsi.api.audit.AuditQuery(true, null, 50, null, 1)).get(0);
+            assertTrue(forged.contains("hash=\"" + journaled.hash() + "\""), "the syslog copy names the journal record's hash");
+        } finally {
+            rt.close();
+        }
+    }
+
+    @Test
     void recordsArriveOverPlainTcpParsedAsRfc5424() throws Exception {
         sendAndCheck(new SyslogForwarder.Target("127.0.0.1", plainPort, false, "", 100), tmp.resolve("plain.log"));
     }
