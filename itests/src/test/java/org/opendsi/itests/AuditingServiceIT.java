@@ -176,6 +176,21 @@ public class AuditingServiceIT extends DsiTestSupport {
         assertTrue(byScid, byScid.contains("10@1"));
         assertFalse(execute("dsi:audit --scid 77 --no-format").contains("10@1"));
 
+        // 2b. --follow prints records that arrive while it runs
+        Thread feeder = new Thread(() -> {
+            try {
+                Thread.sleep(1500);
+                deliver(deny(14, 24, ruleId, version, 5050));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        feeder.start();
+        String followed = execute("dsi:audit --denied --scid 14 --follow --follow-for 5s --no-format");
+        feeder.join();
+        assertTrue(followed, followed.contains("Following"));
+        assertTrue(followed, followed.indexOf("14@1") > followed.indexOf("Following"));
+
         // 3. enough denials of one flow raise ONE alarm (threshold made small, live)
         setConfig("detector.denials.count", "3");
         int before = count(alarms(), "Repeated denials");
