@@ -108,6 +108,11 @@ class RsyslogForwardingTest {
             }
             assertTrue(!rsyslogd.isAlive(), "rsyslogd still running");
         }
+        if (tmp != null) {
+            try (var files = Files.walk(tmp)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 
     private static void makeCertificates() throws IOException, InterruptedException {
