@@ -29,6 +29,9 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,8 +57,13 @@ public class AccessControlComponent implements AccessControlService, PolicyListe
     public static final String VERSION = "1.0.0";
     private static final Logger LOG = LoggerFactory.getLogger(AccessControlComponent.class);
 
-    @Reference
-    PolicyService policy;
+    /**
+     * Dynamic: the policy service binds this component as a PolicyListener while it activates, so a
+     * static reference back to it would be a cycle.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile PolicyService policy;
 
     @Reference
     Dsm dsm;
@@ -199,7 +207,11 @@ public class AccessControlComponent implements AccessControlService, PolicyListe
 
     @Override
     public Decision decide(int subjectScid, int subjectSnid, int targetScid, Permission permission) {
-        return policy.decide(subjectScid, subjectSnid, targetScid, permission);
+        PolicyService p = policy;
+        if (p == null) {
+            return new Decision(false, permission, 0, 0, "no policy service", false);
+        }
+        return p.decide(subjectScid, subjectSnid, targetScid, permission);
     }
 
     @Override
