@@ -452,6 +452,8 @@ int dsi_ingress(struct __sk_buff *skb)
 	__u32 *p;
 	int forged = 0;
 	struct dsm_skc *skc = 0;
+	struct bpf_sock *fsk = 0;
+	int tcp_payload = 0, flow_known = 0;
 
 	if (!cfg)
 		return 1;
@@ -534,8 +536,10 @@ int dsi_ingress(struct __sk_buff *skb)
 		if (!bpf_skb_load_bytes(skb, ihl, l4, proto == IPPROTO_TCP ? 14 : 4)) {
 			sport = ((__u16)l4[0] << 8) | l4[1];
 			dport = ((__u16)l4[2] << 8) | l4[3];
-			if (proto == IPPROTO_TCP)
+			if (proto == IPPROTO_TCP) {
 				tcpflags = l4[13];
+				tcp_payload = (int)(((__u32)h[2] << 8) | h[3]) - (int)ihl - (int)((l4[12] >> 4) * 4);
+			}
 		}
 	}
 
@@ -545,6 +549,7 @@ int dsi_ingress(struct __sk_buff *skb)
 		struct bpf_sock *sk = skb->sk;
 		if (sk)
 			sk = bpf_sk_fullsock(sk);
+		fsk = sk;
 		/* UDP sockets and TCP client sockets (on the SYN-ACK) get a cache entry; TCP server
 		 * flows use the flow cache keyed by 5-tuple (the child socket does not exist yet when
 		 * the SYN arrives, and a per-connection allocation costs more than it saves) */
@@ -578,18 +583,40 @@ int dsi_ingress(struct __sk_buff *skb)
 		if (skc && skc->fl_set && skc->fl_saddr == saddr && skc->fl_sport == sport) {
 			scid = skc->fl_scid;
 			snid = skc->fl_snid;
+			flow_known = 1;
 			count(DSM_C_FLOW_HITS);
 		} else {
 			struct dsm_flow_val *fv = bpf_map_lookup_elem(&dsm_flows, &fk);
 			if (fv) {
 				scid = fv->scid;
 				snid = fv->snid;
+				flow_known = 1;
 				count(DSM_C_FLOW_HITS);
-				/* a reset ends the flow: free its entry instead of waiting for eviction */
-				if (tcpflags & 0x04)
-					bpf_map_delete_elem(&dsm_flows, &fk);
+				/* first segment reaching the connection's own socket (not the listener):
+				 * move the label onto the socket, free the flow-cache entry */
+				if (fsk && fsk->state != BPF_TCP_LISTEN) {
+					struct dsm_skc *c2 = bpf_sk_storage_get(&dsm_skc, fsk, 0,
+										BPF_SK_STORAGE_GET_F_CREATE);
+					if (c2) {
+						c2->fl_set = 0;
+						c2->fl_saddr = saddr;
+						c2->fl_sport = sport;
+						c2->fl_scid = scid;
+						c2->fl_snid = snid;
+						c2->fl_set = 1;
+						bpf_map_delete_elem(&dsm_flows, &fk);
+					}
+				}
 			}
 		}
+	}
+
+	/* Payload-less TCP control segments (ACK, RST, FIN; never SYN) of flows whose label is not
+	 * known carry no data: let them through, so that stale connections are reset and port reuse
+	 * works (a SYN_SENT socket must see the challenge ACK of an old peer socket to answer RST). */
+	if (proto == IPPROTO_TCP && !labeled && !flow_known && !(tcpflags & 0x02) && tcp_payload <= 0) {
+		count(DSM_C_ALLOWED);
+		return 1;
 	}
 
 #pragma unroll
