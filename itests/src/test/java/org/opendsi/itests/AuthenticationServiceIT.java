@@ -15,6 +15,7 @@ import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.opendsi.api.auth.AuthenticationService;
 import org.opendsi.auth.client.AuthClient;
+import org.opendsi.keys.KeyManagementService;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
@@ -47,6 +48,22 @@ public class AuthenticationServiceIT extends DsiTestSupport {
                     Path.of(auth.socketPath()).toAbsolutePath().normalize().toString());
             PosixFileAttributes a = Files.readAttributes(socket, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             assertTrue(socket + " is not a socket", a.isOther());
+
+            // embedded node (the default): the local root CA issued this node's CA, so certificates can be issued
+            ServiceTracker<KeyManagementService, KeyManagementService> km = new ServiceTracker<>(bundleContext,
+                    KeyManagementService.class, null);
+            km.open();
+            try {
+                KeyManagementService keys = km.waitForService(30_000);
+                assertNotNull("no KeyManagementService", keys);
+                long end = System.currentTimeMillis() + 30_000;
+                while (!keys.isJoined() && System.currentTimeMillis() < end) {
+                    Thread.sleep(200);
+                }
+                assertTrue("the embedded node has no node CA", keys.isJoined());
+            } finally {
+                km.close();
+            }
 
             // the Karaf JVM itself is outside every security context: a clear refusal
             long pid = ProcessHandle.current().pid();

@@ -8,9 +8,13 @@ import java.util.Map;
 import org.opendsi.api.alarm.AlarmService;
 import org.opendsi.api.policy.PolicyListener;
 import org.opendsi.api.policy.PolicyService;
+import org.opendsi.keys.ClusterCa;
+import org.opendsi.keys.KeyManagementService;
+import org.opendsi.keys.NodeKeys;
 import org.opendsi.scc.SccTransport;
 import org.opendsi.ss.SecurityServer;
 import org.opendsi.ss.protocol.NodeConfig;
+import org.opendsi.ss.protocol.NodeRole;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
@@ -19,6 +23,8 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +33,8 @@ import org.slf4j.LoggerFactory;
  * (the default), and registers {@link SecurityServer}, {@link AlarmService} (alarms stored at once) and
  * the {@link PolicyListener} that signs and distributes every policy that becomes current. A
  * configuration change tears everything down and rebuilds it (live reconfiguration).
+ * On an {@code embedded} node the node is its own member too: the local root CA issues the node CA
+ * of this node's key-management service (so that the authentication service can certify processes).
  */
 @Component(service = {}, immediate = true, configurationPid = NodeConfig.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
@@ -40,9 +48,23 @@ public class SecurityServerComponent {
     @Reference
     SccTransport transport;
 
+    private KeyManagementService keyManagement;
     private BundleContext context;
     private ServerRuntime runtime;
+    private NodeConfig config;
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    synchronized void bindKeyManagement(KeyManagementService k) {
+        keyManagement = k;
+        enrolEmbeddedNode();
+    }
+
+    synchronized void unbindKeyManagement(KeyManagementService k) {
+        if (keyManagement == k) {
+            keyManagement = null;
+        }
+    }
 
     @Activate
     synchronized void activate(BundleContext ctx, Map<String, Object> props) {
@@ -82,6 +104,34 @@ public class SecurityServerComponent {
         registrations.add(context.registerService(new String[] {SecurityServer.class.getName(),
                 AlarmService.class.getName()}, rt, p));
         registrations.add(context.registerService(PolicyListener.class, rt, p));
+        config = cfg;
+        enrolEmbeddedNode();
+    }
+
+    /** Embedded role: issues this node's node CA from the local root when the node keys have none. */
+    private void enrolEmbeddedNode() {
+        KeyManagementService km = keyManagement;
+        ServerRuntime rt = runtime;
+        NodeConfig cfg = config;
+        if (km == null || rt == null || cfg == null || cfg.role() != NodeRole.EMBEDDED) {
+            return;
+        }
+        try {
+            NodeKeys keys = km.nodeKeys();
+            if (keys.isJoined()) {
+                return;
+            }
+            ClusterCa ca = rt.ca();
+            if (!keys.cluster().equals(ca.cluster())) {
+                LOG.warn("Embedded node: key management is for cluster '{}', the Security Server for '{}': no node CA issued",
+                        keys.cluster(), ca.cluster());
+                return;
+            }
+            keys.install(ca.issueNode(keys.prepareJoin(cfg.name()), cfg.snid()), ca.rootFingerprint());
+            LOG.info("Embedded node: node CA for SnID {} issued by the local root CA", Integer.toUnsignedString(cfg.snid()));
+        } catch (RuntimeException e) {
+            LOG.warn("Embedded node: cannot issue this node's node CA: {}", e.getMessage());
+        }
     }
 
     private void stop() {
@@ -93,6 +143,7 @@ public class SecurityServerComponent {
             }
         }
         registrations.clear();
+        config = null;
         if (runtime != null) {
             runtime.close();
             runtime = null;
