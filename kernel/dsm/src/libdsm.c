@@ -503,14 +503,18 @@ int dsm_move_pid(dsm_node *n, int32_t pid, uint32_t scid)
 	char p[PATH_MAX], b[32];
 	int fd, r, len;
 
-	if (!n || pid <= 0)
+	if (!n || pid <= 0 || scid == 0 || scid == DSM_ANY)
 		return dsm_set_err(EINVAL, "move_pid: bad arguments");
-	r = dsm_context_create(n, scid);
-	if (r)
-		return r;
 	ctx_path(n, scid, p, sizeof(p));
 	strcat(p, "/cgroup.procs");
 	fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		/* context cgroup missing: create (and register) it, then retry */
+		r = dsm_context_create(n, scid);
+		if (r)
+			return r;
+		fd = open(p, O_WRONLY | O_CLOEXEC);
+	}
 	if (fd < 0)
 		return dsm_set_err(errno, "open %s: %s", p, strerror(errno));
 	len = snprintf(b, sizeof(b), "%d\n", pid);
