@@ -17,6 +17,11 @@ public interface ServerStore {
 
     void putNode(NodeRecord node);
 
+    /** Stores several node records in one durable write (group commit of a burst of acks). */
+    default void putNodes(List<NodeRecord> records) {
+        records.forEach(this::putNode);
+    }
+
     /** Stores an alarm; false (and nothing stored) when an alarm with that id is already stored. */
     boolean addAlarm(StoredAlarm alarm);
 

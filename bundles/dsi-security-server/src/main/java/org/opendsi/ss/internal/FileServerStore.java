@@ -72,7 +72,14 @@ public final class FileServerStore implements ServerStore {
 
     @Override
     public synchronized void putNode(NodeRecord node) {
-        nodes.put(node.snid(), node);
+        putNodes(List.of(node));
+    }
+
+    @Override
+    public synchronized void putNodes(List<NodeRecord> records) {
+        for (NodeRecord node : records) {
+            nodes.put(node.snid(), node);
+        }
         ArrayNode a = Json.MAPPER.createArrayNode();
         for (NodeRecord r : nodes.values()) {
             ObjectNode o = a.addObject();

@@ -305,16 +305,44 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
         long version = p.path("version").asLong();
         boolean ok = p.path("ok").asBoolean();
         String error = Json.textOr(p, "error", null);
-        executor.execute(() -> {
-            store.node(snid).ifPresent(r -> store.putNode(ok ? r.withAck(Math.max(r.ackedVersion(), version), null)
-                    : r.withAck(r.ackedVersion(), "v" + version + ": " + error)));
-            if (!ok) {
-                LOG.warn("Node {} refused policy version {}: {}", snid, version, error);
+        if (!ok) {
+            LOG.warn("Node {} refused policy version {}: {}", snid, version, error);
+        }
+        // Group commit: a policy push brings N acks at once; one durable write per burst instead of
+        // one nodes.json rewrite per ack (that made 1000 acks take seconds).
+        pendingAcks.merge(snid, new PendingAck(version, ok, error), PendingAck::newer);
+        if (ackFlushScheduled.compareAndSet(false, true)) {
+            executor.execute(this::flushAcks);
+        }
+    }
+
+    private record PendingAck(long version, boolean ok, String error) {
+        PendingAck newer(PendingAck other) {
+            return other.version >= version ? other : this;
+        }
+    }
+
+    private final Map<Integer, PendingAck> pendingAcks = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicBoolean ackFlushScheduled =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    private void flushAcks() {
+        ackFlushScheduled.set(false);
+        List<NodeRecord> updated = new ArrayList<>();
+        for (Integer snid : List.copyOf(pendingAcks.keySet())) {
+            PendingAck a = pendingAcks.remove(snid);
+            if (a == null) {
+                continue;
             }
-            synchronized (ackMonitor) {
-                ackMonitor.notifyAll();
-            }
-        });
+            store.node(snid).ifPresent(r -> updated.add(a.ok() ? r.withAck(Math.max(r.ackedVersion(), a.version()), null)
+                    : r.withAck(r.ackedVersion(), "v" + a.version() + ": " + a.error())));
+        }
+        if (!updated.isEmpty()) {
+            store.putNodes(updated);
+        }
+        synchronized (ackMonitor) {
+            ackMonitor.notifyAll();
+        }
     }
 
     private void onStatus(SccPeer peer, SccMessage m) {
