@@ -147,6 +147,34 @@ dsm_off() {
 	true
 }
 
+# BENCH_PROFILE=1: no off/on rounds; DSM on, kernel.bpf_stats_enabled during a connects/s run,
+# prints the cost per run of every program on both nodes (load-independent per-connection cost)
+prog_stats() {
+	local pin p
+	for pin in $PINC $PINM; do
+		for p in dsi_egress dsi_ingress dsi_sock_create dsi_connect4 dsi_sendmsg4 dsi_bind4; do
+			bpftool prog show pinned $pin/prog_$p 2>/dev/null | awk -v n="$(basename $pin)/$p" '
+				{ for (i = 1; i < NF; i++) { if ($i == "run_time_ns") t = $(i+1); if ($i == "run_cnt") c = $(i+1) } }
+				END { if (c > 0) printf "  %-26s %10d runs %8.1f ns/run %12d ns\n", n, c, t / c, t }'
+		done
+	done
+}
+if [ -n "${BENCH_PROFILE:-}" ]; then
+	OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
+	MODE=off; bg cs munster $CL server 7102 $((SECS + 2)); sleep 0.3
+	echo "connects/s off: $(run colby $CL client $IPM 7102 $SECS)"; stop_bg cs
+	dsm_on
+	sysctl -qw kernel.bpf_stats_enabled=1
+	bg cs munster $CL server 7102 $((SECS + 2)); sleep 0.3
+	[ -n "${BENCH_PERF:-}" ] && { sleep 1; perf record -q -a -g -o "$BENCH_PERF" -- sleep $((SECS - 1)) >/dev/null 2>&1; } &
+	echo "connects/s on:  $(run colby $CL client $IPM 7102 $SECS)"; stop_bg cs; wait $! 2>/dev/null
+	sysctl -qw kernel.bpf_stats_enabled=$OLD_STATS
+	prog_stats
+	"$CTL" counters --pin $PINM
+	dsm_off
+	exit 0
+fi
+
 ROUNDS=${BENCH_ROUNDS:-5}
 OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
 for r in $(seq $ROUNDS); do
