@@ -55,6 +55,12 @@ struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 65536);
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 16384);
 	 __uint(map_flags, BPF_F_NO_COMMON_LRU);
 	 __type(key, struct dsm_rl_key); __type(value, struct dsm_rl_val); PIN; } dsm_rl SEC(".maps");
+/* verdict cache: exact decision inputs -> generation + 1 of the table that ALLOWED them (denials
+ * are never cached); a verdict counts only while that generation is still the active one */
+struct dsm_vc_key { __u32 kind; __u32 w[5]; };
+struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 16384);
+	 __uint(map_flags, BPF_F_NO_COMMON_LRU);
+	 __type(key, struct dsm_vc_key); __type(value, __u64); PIN; } dsm_vc SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_SK_STORAGE); __uint(map_flags, BPF_F_NO_PREALLOC);
 	 __type(key, int); __type(value, struct dsm_skc); PIN; } dsm_skc SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, DSM_C_MAX);
@@ -85,6 +91,25 @@ static __always_inline __u64 active_gen(void)
 	__u32 z = 0;
 	__u64 *g = bpf_map_lookup_elem(&dsm_active, &z);
 	return g ? *(volatile __u64 *)g : 0;
+}
+
+/* 1 when k was allowed under generation gen (the one in force); *slot gets the entry if any */
+static __always_inline int vc_hit(struct dsm_vc_key *k, __u64 gen, __u64 **slot)
+{
+	__u64 *v = bpf_map_lookup_elem(&dsm_vc, k);
+
+	*slot = v;
+	return v && *(volatile __u64 *)v == gen + 1;
+}
+
+static __always_inline void vc_store(struct dsm_vc_key *k, __u64 gen, __u64 *slot)
+{
+	__u64 g1 = gen + 1;
+
+	if (slot)
+		*(volatile __u64 *)slot = g1;   /* same key, stale generation: one 8-byte store */
+	else
+		bpf_map_update_elem(&dsm_vc, k, &g1, BPF_ANY);
 }
 
 struct decision {
@@ -308,6 +333,16 @@ static __always_inline int local_check(int kind, __u32 perm, __u8 proto, __u32 d
 		}
 	}
 
+	struct dsm_vc_key vk = { .kind = (kind << 24) | (perm << 16) | ((__u32)proto << 8) | v6_external,
+				 .w = { scid, daddr, port } };
+	__u64 *vslot = 0, g0 = active_gen();
+	if (vc_hit(&vk, g0, &vslot)) {
+		count(DSM_C_SKC_HITS);
+		d.allow = 1;
+		d.gen = g0;
+		goto allowed;
+	}
+
 #pragma unroll
 	for (int i = 0; i < 2; i++) {
 		__u64 gen = active_gen();
@@ -343,6 +378,9 @@ static __always_inline int local_check(int kind, __u32 perm, __u8 proto, __u32 d
 			break;
 	}
 
+	if (d.allow)
+		vc_store(&vk, d.gen, vslot);
+allowed:
 	if (d.allow) {
 		count(DSM_C_LOCAL_ALLOWED);
 		if (c) {
@@ -593,8 +631,14 @@ int dsi_ingress(struct __sk_buff *skb)
 				flow_known = 1;
 				count(DSM_C_FLOW_HITS);
 				/* first segment reaching the connection's own socket (not the listener):
-				 * move the label onto the socket, free the flow-cache entry */
-				if (fsk && fsk->state != BPF_TCP_LISTEN) {
+				 * move the label onto the socket, free the flow-cache entry. A payload-less
+				 * RST/FIN ends the flow: free the entry without allocating socket storage
+				 * (fail-secure: later segments of the flow are judged as unlabeled). Pure
+				 * ACKs leave the entry for the first data segment. */
+				if (fsk && fsk->state != BPF_TCP_LISTEN && tcp_payload <= 0) {
+					if (tcpflags & 0x05)
+						bpf_map_delete_elem(&dsm_flows, &fk);
+				} else if (fsk && fsk->state != BPF_TCP_LISTEN) {
 					struct dsm_skc *c2 = bpf_sk_storage_get(&dsm_skc, fsk, 0,
 										BPF_SK_STORAGE_GET_F_CREATE);
 					if (c2) {
@@ -619,6 +663,24 @@ int dsi_ingress(struct __sk_buff *skb)
 		return 1;
 	}
 
+	/* verdict cache: under one table the decision depends only on (source address, label,
+	 * target ScID) and, for own labels looped back, on arriving over lo */
+	int lo_own = labeled && snid == cfg->snid && skb->ifindex == 1;
+	__u64 *vslot = 0, g0 = active_gen();
+	__u32 t0 = 0;
+	if (!local_label(g0 & 1, proto, dport, &t0))
+		t0 = cg_scid;
+	struct dsm_vc_key vk = { .kind = (3 << 24) | ((__u32)lo_own << 16),
+				 .w = { saddr, scid, snid, t0 } };
+	int vhit = t0 && vc_hit(&vk, g0, &vslot);
+
+	if (vhit) {
+		count(DSM_C_SKC_HITS);
+		d.allow = 1;
+		d.gen = g0;
+		tgt = DSM_ANY;   /* judged (allowed) under generation g0 */
+	}
+	if (!vhit) {
 #pragma unroll
 	for (int i = 0; i < 2; i++) {
 		__u64 gen = active_gen();
@@ -631,7 +693,7 @@ int dsi_ingress(struct __sk_buff *skb)
 			__u32 *addr = bpf_map_lookup_elem(&dsm_nodes, &nk);
 			if (!addr || *addr != saddr) {
 				/* own labels looped back on lo are fine */
-				if (!(snid == cfg->snid && skb->ifindex == 1))
+				if (!lo_own)
 					forged = 1;
 			}
 		}
@@ -645,6 +707,7 @@ int dsi_ingress(struct __sk_buff *skb)
 		d.gen = gen;
 		if (active_gen() == gen)
 			break;
+	}
 	}
 
 	if (forged) {
@@ -688,6 +751,8 @@ int dsi_ingress(struct __sk_buff *skb)
 		}
 	}
 
+	if (d.allow && !vhit && tgt == t0 && d.gen == g0)
+		vc_store(&vk, d.gen, vslot);
 verdict:
 	if (d.allow) {
 		count(DSM_C_ALLOWED);
