@@ -85,6 +85,13 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
     private volatile SignedPolicy signed;
     private volatile byte[] signedXml;
     private volatile String lastError;
+    /**
+     * Certificate renewal check: first after 30 s, then every 60 s. Package-private and settable
+     * (before {@link #start()}) only so that tests with certificates valid for seconds can check
+     * more often; production keeps these defaults.
+     */
+    volatile Duration renewalCheckDelay = Duration.ofSeconds(30);
+    volatile Duration renewalCheckPeriod = Duration.ofSeconds(60);
 
     public ManagerRuntime(NodeConfig cfg, PolicyService policyService, SccTransport transport, NodeKeys keys) {
         this.cfg = cfg;
@@ -113,7 +120,8 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         long hb = cfg.heartbeatSeconds();
         executor.scheduleWithFixedDelay(this::publishStatus, hb, hb, TimeUnit.SECONDS);
         executor.scheduleWithFixedDelay(this::flushAlarms, 5, 5, TimeUnit.SECONDS);
-        executor.scheduleWithFixedDelay(this::renewIfDue, 30, 60, TimeUnit.SECONDS);
+        executor.scheduleWithFixedDelay(this::renewIfDue, renewalCheckDelay.toMillis(), renewalCheckPeriod.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     // ---------------------------------------------------------------- boot: the last good policy

@@ -95,6 +95,11 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
     private volatile String joinError;
     private volatile Current current;
     private volatile java.math.BigInteger pushedCrl = java.math.BigInteger.ZERO;
+    /**
+     * Period of {@link #housekeeping()} (CRL push, own certificate renewal): 1 hour. Settable (before
+     * {@link #start()}) only so that tests with certificates valid for seconds can run it more often.
+     */
+    private volatile Duration housekeepingInterval = Duration.ofHours(1);
 
     public ServerRuntime(NodeConfig cfg, PolicyService policyService, SccTransport transport) {
         this(cfg, policyService, transport, new FileServerStore(cfg.dataDir().resolve("ss")),
@@ -126,7 +131,8 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
             joinError = "cannot listen on " + cfg.listenHost() + ":" + cfg.joinPort() + ": " + e.getMessage();
             LOG.error("Security Server join endpoint: {}", joinError);
         }
-        executor.scheduleWithFixedDelay(this::housekeeping, 1, 1, TimeUnit.HOURS);
+        long hk = housekeepingInterval.toMillis();
+        executor.scheduleWithFixedDelay(this::housekeeping, hk, hk, TimeUnit.MILLISECONDS);
         LOG.info("Security Server of cluster '{}' started (role {}, root {}); SCC {}, join {}", cfg.cluster(),
                 cfg.role().label(), ca.rootFingerprint(), sccAddress(), joinAddress());
     }
@@ -188,6 +194,16 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
             if (!c.leaf().equals(credentials.leaf())) {
                 LOG.info("Security Server certificate renewed; restarting the SCC listener with it");
                 credentials = c;
+                // Fix (found by CertificateRenewalTest): the current policy version was signed with the
+                // old certificate, which expires a third of a lifetime later; nodes that join or come
+                // back after that refused it ("signer certificate not trusted"). Re-sign the same version
+                // (same content and sha256, so nodes that already run it just ack) with the new key.
+                Current cur = current;
+                if (cur != null) {
+                    SignedPolicy e = cur.envelope();
+                    current = new Current(PolicySignatures.sign(cfg.cluster(), e.version(), cur.xml(), e.digest(),
+                            e.name(), c.privateKey(), c.chain()), cur.xml());
+                }
                 SccServer old = server;
                 server = null;
                 if (old != null) {
@@ -559,6 +575,14 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
         store.addAlarm(new StoredAlarm(a, Instant.now(), null));
         LOG.info("Alarm {}: [{}] {}", a.id(), priority, text);
         return a;
+    }
+
+    /** For tests: how often to run the housekeeping (default 1 hour); call before {@link #start()}. */
+    public void housekeepingInterval(Duration interval) {
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("housekeeping interval must be positive, not " + interval);
+        }
+        this.housekeepingInterval = interval;
     }
 
     public ClusterCa ca() {

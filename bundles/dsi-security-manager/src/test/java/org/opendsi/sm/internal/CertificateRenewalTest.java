@@ -1,0 +1,412 @@
+package org.opendsi.sm.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.lang.reflect.Field;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.opendsi.api.policy.PolicyVersion;
+import org.opendsi.keys.CertificateRole;
+import org.opendsi.keys.ClusterCa;
+import org.opendsi.keys.Credentials;
+import org.opendsi.keys.NodeKeys;
+import org.opendsi.keys.PkiSettings;
+import org.opendsi.keys.RenewalRequest;
+import org.opendsi.keys.SpiffeId;
+import org.opendsi.keys.SpiffeIds;
+import org.opendsi.policy.internal.PolicyServiceImpl;
+import org.opendsi.scc.SccClient;
+import org.opendsi.scc.SccConnectionState;
+import org.opendsi.scc.SccCredentials;
+import org.opendsi.scc.SccMessage;
+import org.opendsi.scc.SccOptions;
+import org.opendsi.scc.SccPeer;
+import org.opendsi.scc.SccPriority;
+import org.opendsi.scc.SccServer;
+import org.opendsi.scc.SccTransport;
+import org.opendsi.ss.NodeRecord;
+import org.opendsi.ss.internal.FileServerStore;
+import org.opendsi.ss.internal.ServerRuntime;
+import org.opendsi.ss.protocol.ClusterTopics;
+import org.opendsi.ss.protocol.Json;
+import org.opendsi.ss.protocol.NodeConfig;
+import org.opendsi.ss.protocol.NodeRole;
+import org.opendsi.ss.protocol.SignedPolicy;
+
+/**
+ * "Certificates renew before expiry without a restart", end to end outside OSGi on loopback: the
+ * real {@link ServerRuntime} (cluster CA, SCC hub, join endpoint, {@code dsi/renew} handler,
+ * housekeeping that renews its own server certificate) and real {@link ManagerRuntime}s (join,
+ * SCC client, renewal check, client rebuild), both fed by the real policy service, over the real
+ * Netty SCC with mutual TLS 1.3.
+ *
+ * <p>Certificates live for seconds, in real time, through {@link PkiSettings#withNodeValidity} and
+ * {@link PkiSettings#withRenewalFraction}. The CA back-dates every certificate by 5 minutes
+ * (clock skew), so the renewal point of a certificate valid {@code V} seconds is
+ * {@code notBefore + f * (300 + V)}; {@link #fraction} picks {@code f} so that renewal is due
+ * {@code due} seconds after issuing (with the default 2/3 a certificate valid for seconds would be
+ * due at once). No clock is faked: the TLS stacks, the CA and the node keys all use the system clock,
+ * and the old certificates really expire while the test keeps talking.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class CertificateRenewalTest {
+
+    private static final String CLUSTER = "dsi";
+    private static final long BACKDATE_SECONDS = 300;
+
+    @TempDir
+    Path tmp;
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private SccTransport transport;
+    private PolicyServiceImpl ssPolicy;
+    private ServerRuntime ss;
+    private int policyVersions;
+
+    @AfterEach
+    void tearDown() {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            try {
+                closeables.get(i).close();
+            } catch (Exception e) {
+                // best effort
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ the SM renews its certificates
+
+    @Test
+    void managerRenewsChannelAndNodeCaOverTheSccWithoutRestart() throws Exception {
+        double f = fraction(10, 3); // node, channel and server certificates: valid 10 s, renewal due after 3 s
+        startServer(10, f);
+        publish(); // v1, before the node joins
+        ManagerRuntime sm = startManager(2, f);
+        NodeKeys keys = keysOf(sm);
+        sm.join("127.0.0.1", ss.joinSocketAddress().getPort(), ss.createToken(Duration.ofMinutes(5)));
+        await("the SM applies v1", 10, () -> sm.status().signedVersion() == 1);
+
+        X509Certificate ch0 = keys.channelCertificate();
+        X509Certificate ca0 = keys.nodeCaCertificate();
+        SccClient client0 = clientOf(sm);
+        assertEquals(ch0.getNotAfter().toInstant(), ssPeer(2).orElseThrow().certificateExpiry(),
+                "the SS sees the join-time channel certificate");
+
+        // the renewal check of the running SM notices the due certificates and renews them over the SCC
+        await("the channel certificate is renewed", 15,
+                () -> !keys.channelCertificate().getSerialNumber().equals(ch0.getSerialNumber()));
+        assertTrue(Instant.now().isBefore(ch0.getNotAfter().toInstant()), "renewed before the old one expired");
+        X509Certificate ch1 = keys.channelCertificate();
+        assertRenewed(ch0, ch1);
+        assertEquals(SpiffeId.node(CLUSTER, 2), SpiffeIds.parse(ch1));
+        await("the node CA certificate is renewed", 5,
+                () -> !keys.nodeCaCertificate().getSerialNumber().equals(ca0.getSerialNumber()));
+        assertRenewed(ca0, keys.nodeCaCertificate());
+        assertEquals(0, keys.nodeCaCertificate().getBasicConstraints(), "still a CA with pathLen 0");
+        assertTrue(ss.ca().issued().stream().anyMatch(c -> c.serial().equals(ch1.getSerialNumber())),
+                "issued by the SS's cluster CA");
+
+        // no restart: the same runtime and keys rebuilt only their SCC client, which is connected
+        // again and presents the new certificate (the SS sees the peer with the new expiry)
+        awaitConnectedWithCurrentCertificate(sm, keys, 2);
+        assertNotEquals(client0, clientOf(sm), "the SCC client was rebuilt with the new credentials");
+        assertEquals(SccConnectionState.CLOSED, client0.state(), "the old client was closed");
+        assertSame(keys, keysOf(sm));
+        assertTrue(sm.status().certExpiry().isAfter(ch0.getNotAfter().toInstant()), sm.status().toString());
+
+        // policy published after the renewal still arrives
+        long v2 = publish();
+        await("the SM applies v" + v2 + " after the renewal", 10, () -> sm.status().signedVersion() == v2);
+        assertEquals(v2, sm.status().policyVersion());
+
+        // the join-time certificates expire: the node keeps working on renewed ones
+        sleepUntil(ch0.getNotAfter().toInstant().plusMillis(500));
+        assertFalse(keys.channelCertificate().getNotAfter().toInstant().isBefore(Instant.now()));
+        long v3 = publish();
+        await("the SM applies v" + v3 + " after its first certificates expired", 10,
+                () -> sm.status().signedVersion() == v3);
+        awaitConnectedWithCurrentCertificate(sm, keys, 2);
+        NodeRecord rec = ss.nodes().stream().filter(r -> r.snid() == 2).findFirst().orElseThrow();
+        assertTrue(rec.certExpiry().isAfter(ch0.getNotAfter().toInstant()), rec.toString());
+        assertTrue(rec.ackedVersion() >= v3, rec.toString());
+    }
+
+    // ------------------------------------------------------------------ the SS renews its own certificate
+
+    @Test
+    void serverRenewsItsOwnCertificateAndManagersKeepReceiving() throws Exception {
+        double f = fraction(8, 2);
+        startServer(8, f);
+        X509Certificate s0 = ssLeaf();
+        long v1 = publish(); // signed with s0
+        ManagerRuntime sm = startManager(2, f);
+        sm.join("127.0.0.1", ss.joinSocketAddress().getPort(), ss.createToken(Duration.ofMinutes(5)));
+        await("the SM applies v1", 10, () -> sm.status().signedVersion() == v1);
+
+        await("the SS renews its server certificate", 10,
+                () -> !ssLeaf().getSerialNumber().equals(s0.getSerialNumber()));
+        assertTrue(Instant.now().isBefore(s0.getNotAfter().toInstant()), "renewed before the old one expired");
+        X509Certificate s1 = ssLeaf();
+        assertRenewed(s0, s1);
+        assertEquals(SpiffeId.server(CLUSTER), SpiffeIds.parse(s1));
+        assertEquals(ss.sccSocketAddress().getPort(), ssPort, "the listener came back on its configured port");
+
+        // the SM reconnected on its own and now talks to the renewed server certificate
+        await("the SM is connected to the renewed SS certificate", 10, () -> {
+            SccClient cl = clientOf(sm); // null for a moment while the SM rebuilds it
+            Optional<SccPeer> p = cl == null ? Optional.empty() : cl.server();
+            return connected(sm) && p.isPresent()
+                    && !p.get().certificateChain().get(0).getSerialNumber().equals(s0.getSerialNumber());
+        });
+        long v2 = publish();
+        await("the SM applies v" + v2 + " after the SS renewal", 10, () -> sm.status().signedVersion() == v2);
+        SignedPolicy env2 = signedOf(sm);
+        assertNotEquals(s0.getSerialNumber(), env2.signer().get(0).getSerialNumber(), "signed with a renewed key");
+
+        // the certificate that signed v2 expires (the SS renewed it meanwhile); a node that joins now
+        // still gets, verifies and applies the current version, and the first node keeps receiving
+        Instant signerEnd = env2.signer().get(0).getNotAfter().toInstant();
+        sleepUntil(signerEnd.plusMillis(500));
+        ManagerRuntime late = startManager(3, f);
+        late.join("127.0.0.1", ss.joinSocketAddress().getPort(), ss.createToken(Duration.ofMinutes(5)));
+        await("a node joining after the v" + v2 + " signer expired applies v" + v2, 10,
+                () -> late.status().signedVersion() == v2);
+        long v3 = publish();
+        await("both nodes apply v" + v3, 10,
+                () -> sm.status().signedVersion() == v3 && late.status().signedVersion() == v3);
+        assertTrue(Instant.now().isAfter(s0.getNotAfter().toInstant()), "the first SS certificate has expired");
+    }
+
+    // ------------------------------------------------------------------ someone else's certificate
+
+    @Test
+    void renewalRequestForAnotherNodesCertificateIsRefused() throws Exception {
+        double f = fraction(60, 50);
+        startServer(60, f);
+        ClusterCa ca = ss.ca();
+        NodeKeys attacker = joinDirectly(ca, 7);
+        NodeKeys victim = joinDirectly(ca, 8);
+        SccClient cl = rawClient(attacker);
+
+        // the victim's own, correctly signed request (e.g. replayed) sent over the attacker's connection
+        RenewalRequest stolen = victim.prepareRenewal(CertificateRole.CHANNEL);
+        int issuedBefore = ca.issued().size();
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> cl.request(ClusterTopics.RENEW, payload(stolen), SccPriority.CONTROL, Duration.ofSeconds(10)).get());
+        assertTrue(String.valueOf(e.getCause().getMessage()).contains("asked to renew a certificate of"),
+                e.getCause().toString());
+        RenewalRequest stolenCa = victim.prepareRenewal(CertificateRole.NODE_CA);
+        assertThrows(ExecutionException.class,
+                () -> cl.request(ClusterTopics.RENEW, payload(stolenCa), SccPriority.CONTROL, Duration.ofSeconds(10)).get());
+        assertEquals(issuedBefore, ca.issued().size(), "nothing was issued");
+
+        // the attacker's own request, which differs only in whose certificate it renews, is accepted
+        X509Certificate before = attacker.channelCertificate();
+        RenewalRequest own = attacker.prepareRenewal(CertificateRole.CHANNEL);
+        SccMessage reply = cl.request(ClusterTopics.RENEW, payload(own), SccPriority.CONTROL, Duration.ofSeconds(10)).get();
+        X509Certificate renewed = Json.certificate(Json.unb64(reply.payload(), "certificate"));
+        attacker.installRenewal(CertificateRole.CHANNEL, renewed);
+        assertRenewed(before, attacker.channelCertificate());
+        assertEquals(SpiffeId.node(CLUSTER, 7), SpiffeIds.parse(renewed));
+    }
+
+    // ------------------------------------------------------------------ fixtures
+
+    /** The renewal fraction that makes a certificate valid {@code validity} s due {@code due} s after issuing. */
+    private static double fraction(long validity, long due) {
+        return (double) (BACKDATE_SECONDS + due) / (BACKDATE_SECONDS + validity);
+    }
+
+    private int ssPort;
+
+    private void startServer(long validitySeconds, double fraction) throws Exception {
+        transport = SccTransport.newTransport(2, 2);
+        closeables.add(transport);
+        ssPort = freePort(); // the renewed listener must come back on the port the nodes know
+        Path dir = tmp.resolve("ss");
+        NodeConfig cfg = new NodeConfig(NodeRole.SERVER, CLUSTER, 1, "ss", "127.0.0.1", "127.0.0.1", ssPort,
+                "127.0.0.1", ssPort, 0, dir, 1000, 2);
+        ssPolicy = new PolicyServiceImpl();
+        ssPolicy.activate(Map.of(PolicyServiceImpl.HISTORY_DIR, dir.resolve("policy").toString()));
+        ClusterCa ca = new ClusterCa(PkiSettings.of(dir.resolve("keys"), CLUSTER)
+                .withNodeValidity(Duration.ofSeconds(validitySeconds)).withRenewalFraction(fraction));
+        ss = new ServerRuntime(cfg, ssPolicy, transport, new FileServerStore(dir.resolve("store")), ca);
+        ss.housekeepingInterval(Duration.ofMillis(250));
+        ss.start();
+        closeables.add(ss);
+        ssPolicy.addListener(ss);
+        assertEquals(ssPort, ss.sccSocketAddress().getPort());
+    }
+
+    private ManagerRuntime startManager(int snid, double fraction) throws Exception {
+        Path dir = tmp.resolve("sm" + snid);
+        NodeConfig cfg = new NodeConfig(NodeRole.MANAGER, CLUSTER, snid, "sm" + snid, "127.0.0.1", "127.0.0.1", ssPort,
+                "127.0.0.1", 0, 0, dir, 1000, 2);
+        PolicyServiceImpl policy = new PolicyServiceImpl();
+        policy.activate(Map.of(PolicyServiceImpl.HISTORY_DIR, dir.resolve("policy").toString()));
+        NodeKeys keys = new NodeKeys(PkiSettings.of(dir.resolve("keys"), CLUSTER).withRenewalFraction(fraction));
+        ManagerRuntime sm = new ManagerRuntime(cfg, policy, transport, keys);
+        sm.renewalCheckDelay = Duration.ofMillis(200);
+        sm.renewalCheckPeriod = Duration.ofMillis(250);
+        sm.start();
+        closeables.add(sm);
+        return sm;
+    }
+
+    /** Applies the next policy version on the SS, which signs it and sends it to the nodes. */
+    private long publish() throws Exception {
+        int n = ++policyVersions;
+        byte[] xml = ("<dsp xmlns=\"urn:opendsi:dsp:1\" name=\"renewal-" + n + "\">\n"
+                + "  <default decision=\"deny\" external=\"deny\"/>\n</dsp>\n").getBytes(StandardCharsets.UTF_8);
+        PolicyVersion v = ssPolicy.updateSource("test v" + n, xml);
+        await("the SS signed v" + v.version(), 5,
+                () -> ss.currentEnvelope().map(e -> e.version() == v.version()).orElse(false));
+        return v.version();
+    }
+
+    private NodeKeys joinDirectly(ClusterCa ca, int snid) {
+        NodeKeys k = new NodeKeys(PkiSettings.of(tmp.resolve("direct-" + snid), CLUSTER));
+        String token = ca.joinTokens().create(Duration.ofMinutes(5));
+        k.install(ca.join(token, k.prepareJoin("n" + snid), snid), ca.rootFingerprint());
+        return k;
+    }
+
+    private SccClient rawClient(NodeKeys k) throws Exception {
+        Credentials c = k.channelCredentials();
+        SccClient cl = transport.createClient(new SccCredentials(c.privateKey(), c.chain(), c.trustAnchors(),
+                () -> new ArrayList<>(k.crls())), SccOptions.defaults().toBuilder()
+                .serverIdentityPrefix("spiffe://" + CLUSTER + "/ss").build(), "127.0.0.1", ssPort);
+        closeables.add(cl);
+        cl.connect().get(10, TimeUnit.SECONDS);
+        return cl;
+    }
+
+    /** The {@code dsi/renew} payload exactly as {@code ManagerRuntime.renewIfDue} builds it. */
+    private static ObjectNode payload(RenewalRequest req) {
+        ObjectNode o = Json.object();
+        o.put("role", req.role().name());
+        o.put("csr", Json.b64(req.csr()));
+        o.put("current", Json.b64(Json.der(req.current())));
+        o.put("proof", Json.b64(req.proof()));
+        return o;
+    }
+
+    private static void assertRenewed(X509Certificate old, X509Certificate fresh) {
+        assertNotEquals(old.getSerialNumber(), fresh.getSerialNumber(), "new serial");
+        assertTrue(fresh.getNotAfter().after(old.getNotAfter()), "later notAfter: " + old.getNotAfter() + " -> "
+                + fresh.getNotAfter());
+        assertFalse(java.util.Arrays.equals(old.getPublicKey().getEncoded(), fresh.getPublicKey().getEncoded()),
+                "new key");
+        assertArrayEquals(old.getSubjectX500Principal().getEncoded(), fresh.getSubjectX500Principal().getEncoded());
+    }
+
+    /** The SM is connected and the SS's peer for {@code snid} presents the SM's current channel certificate. */
+    private void awaitConnectedWithCurrentCertificate(ManagerRuntime sm, NodeKeys keys, int snid) throws Exception {
+        await("the SS sees node " + snid + " connected with its current channel certificate", 10, () -> {
+            X509Certificate cur = keys.channelCertificate();
+            Optional<SccPeer> p = ssPeer(snid);
+            return connected(sm) && p.isPresent()
+                    && p.get().certificateChain().get(0).equals(cur)
+                    && p.get().certificateExpiry().equals(cur.getNotAfter().toInstant())
+                    && keys.channelCertificate().equals(cur);
+        });
+    }
+
+    private Optional<SccPeer> ssPeer(int snid) {
+        SccServer s = field(ss, "server", SccServer.class);
+        if (s == null) {
+            return Optional.empty();
+        }
+        SpiffeId id = SpiffeId.node(CLUSTER, snid);
+        return s.peers().stream().filter(p -> {
+            try {
+                return SpiffeIds.parse(p.certificateChain().get(0)).equals(id);
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }).findFirst();
+    }
+
+    private X509Certificate ssLeaf() {
+        return field(ss, "credentials", Credentials.class).leaf();
+    }
+
+    private static boolean connected(ManagerRuntime sm) {
+        SccClient cl = clientOf(sm); // null for a moment while the SM rebuilds it
+        return cl != null && cl.state() == SccConnectionState.CONNECTED;
+    }
+
+    private static SccClient clientOf(ManagerRuntime sm) {
+        return field(sm, "client", SccClient.class);
+    }
+
+    private static NodeKeys keysOf(ManagerRuntime sm) {
+        return field(sm, "keys", NodeKeys.class);
+    }
+
+    private static SignedPolicy signedOf(ManagerRuntime sm) {
+        return field(sm, "signed", SignedPolicy.class);
+    }
+
+    /** Reads a private field of the production object (the runtimes expose no accessor for these). */
+    private static <T> T field(Object o, String name, Class<T> type) {
+        try {
+            Field fl = o.getClass().getDeclaredField(name);
+            fl.setAccessible(true);
+            return type.cast(fl.get(o));
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            return s.getLocalPort();
+        }
+    }
+
+    private static void sleepUntil(Instant t) throws InterruptedException {
+        long ms = Duration.between(Instant.now(), t).toMillis();
+        if (ms > 0) {
+            Thread.sleep(ms);
+        }
+    }
+
+    private static void await(String what, int seconds, BooleanSupplier cond) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out after " + seconds + " s waiting until " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+}
