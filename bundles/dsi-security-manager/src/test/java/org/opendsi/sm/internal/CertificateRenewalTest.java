@@ -228,6 +228,8 @@ class CertificateRenewalTest {
 
         // the attacker's own request, which differs only in whose certificate it renews, is accepted
         X509Certificate before = attacker.channelCertificate();
+        // certificate times have a resolution of one second: let "later notAfter" be observable
+        Thread.sleep(1_100);
         RenewalRequest own = attacker.prepareRenewal(CertificateRole.CHANNEL);
         SccMessage reply = cl.request(ClusterTopics.RENEW, payload(own), SccPriority.CONTROL, Duration.ofSeconds(10)).get();
         X509Certificate renewed = Json.certificate(Json.unb64(reply.payload(), "certificate"));

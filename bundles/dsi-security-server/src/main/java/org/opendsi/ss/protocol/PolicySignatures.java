@@ -53,7 +53,7 @@ public final class PolicySignatures {
             throw new PolicySignatureException("policy v" + p.version() + " carries no signer certificate");
         }
         try {
-            PkixValidator.validate(p.signer(), anchors, crls, at, revocation);
+            validateChainCached(p.signer(), anchors, crls, at, revocation);
         } catch (CertPathValidatorException e) {
             throw new PolicySignatureException("policy v" + p.version() + " refused: signer certificate not trusted ("
                     + e.getMessage() + ")", e);
@@ -96,5 +96,63 @@ public final class PolicySignatures {
             case "RSA" -> "SHA256withRSA";
             default -> throw new IllegalArgumentException("unsupported signing key algorithm " + keyAlgorithm);
         };
+    }
+
+    /**
+     * Every policy message carries the same SS chain; a full PKIX validation per message cost an SM
+     * ~2 ms (the bulk of a 1000-node push on shared cores). A successful validation is remembered
+     * for exactly these certificates, anchors, CRLs and revocation mode, and only while every
+     * certificate and CRL involved is within its validity window; anything else validates again.
+     */
+    private static final java.util.Map<String, Instant[]> VALIDATED = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int VALIDATED_MAX = 64;
+
+    static void validateChainCached(java.util.List<X509Certificate> chain, Collection<X509Certificate> anchors,
+            Collection<X509CRL> crls, Instant at, PkixValidator.Revocation revocation) throws CertPathValidatorException {
+        String key;
+        Instant from = Instant.MIN;
+        Instant until = Instant.MAX;
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            md.update(revocation.name().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            for (X509Certificate c : chain) {
+                md.update(c.getEncoded());
+                from = max(from, c.getNotBefore().toInstant());
+                until = min(until, c.getNotAfter().toInstant());
+            }
+            md.update((byte) 0);
+            for (X509Certificate c : anchors) {
+                md.update(c.getEncoded());
+                until = min(until, c.getNotAfter().toInstant());
+            }
+            md.update((byte) 0);
+            for (X509CRL crl : crls) {
+                md.update(crl.getEncoded());
+                if (crl.getNextUpdate() != null) {
+                    until = min(until, crl.getNextUpdate().toInstant());
+                }
+            }
+            key = java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.GeneralSecurityException e) {
+            PkixValidator.validate(chain, anchors, crls, at, revocation);
+            return;
+        }
+        Instant[] window = VALIDATED.get(key);
+        if (window != null && !at.isBefore(window[0]) && at.isBefore(window[1])) {
+            return;
+        }
+        PkixValidator.validate(chain, anchors, crls, at, revocation);
+        if (VALIDATED.size() >= VALIDATED_MAX) {
+            VALIDATED.clear();
+        }
+        VALIDATED.put(key, new Instant[] {from, until});
+    }
+
+    private static Instant max(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
     }
 }

@@ -218,7 +218,16 @@ public final class SecurityServerFanoutBenchmark {
 
         @Override
         public void putNode(NodeRecord r) {
-            d.putNode(r); // durable when it returns: that is "recorded"
+            putNodes(List.of(r));
+        }
+
+        @Override
+        public void putNodes(List<NodeRecord> records) {
+            d.putNodes(records); // durable when it returns: that is "recorded"
+            records.forEach(this::observe);
+        }
+
+        private void observe(NodeRecord r) {
             if (r.ackError() != null && r.ackError().startsWith("v" + target + ":")) {
                 done.completeExceptionally(new IllegalStateException("node " + r.snid() + " refused: " + r.ackError()));
             } else if (r.ackedVersion() >= target) {
