@@ -85,9 +85,19 @@ class PolicySignaturesTest {
     @Test
     void aRevokedSignerIsRefused() throws Exception {
         SignedPolicy p = PolicySignatures.sign("dsi", 7, xml, "abc", "t", ss.privateKey(), ss.chain());
+        verify(p); // validated once (and remembered) before the revocation
         f.ca.revoke(ss.leaf().getSerialNumber(), java.security.cert.CRLReason.KEY_COMPROMISE);
         assertThrows(PolicySignatureException.class, () -> verify(p));
         assertDoesNotThrow(() -> PolicySignatures.verify(p, "dsi", List.of(f.ca.rootCertificate()), List.of(),
                 Instant.now(), PkixValidator.Revocation.NONE));
+    }
+
+    @Test
+    void aRememberedValidationDoesNotOutliveTheSignerCertificate() throws Exception {
+        SignedPolicy p = PolicySignatures.sign("dsi", 7, xml, "abc", "t", ss.privateKey(), ss.chain());
+        verify(p);
+        Instant after = ss.leaf().getNotAfter().toInstant().plusSeconds(1);
+        assertThrows(PolicySignatureException.class, () -> PolicySignatures.verify(p, "dsi",
+                List.of(f.ca.rootCertificate()), List.of(f.ca.crl()), after, PkixValidator.Revocation.NONE));
     }
 }
