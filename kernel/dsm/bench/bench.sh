@@ -169,6 +169,15 @@ if [ -n "${BENCH_PROFILE:-}" ]; then
 	[ -n "${BENCH_PERF:-}" ] && { sleep 1; perf record -q -a -g -o "$BENCH_PERF" -- sleep $((SECS - 1)) >/dev/null 2>&1; } &
 	echo "connects/s on:  $(run colby $CL client $IPM 7102 $SECS)"; stop_bg cs; wait $! 2>/dev/null
 	sysctl -qw kernel.bpf_stats_enabled=$OLD_STATS
+	EU= EL= ER=
+	for i in $(seq 9); do
+		u=$(run colby $CL exec 200 $TMP/plain-true | awk '{print $NF}')
+		l=$(run colby $CL exec 200 $TMP/labeled-true | awk '{print $NF}')
+		EU+=" $u" EL+=" $l" ER+=" $(awk -v a=$l -v b=$u 'BEGIN{printf "%.3f", a/b}')"
+	done
+	echo "exec unlabeled (us):$EU  median $(median "$EU")"
+	echo "exec labeled (us):$EL  median $(median "$EL")"
+	echo "exec labeled/unlabeled:$ER  median $(median "$ER")"
 	prog_stats
 	"$CTL" counters --pin $PINM
 	dsm_off

@@ -26,12 +26,29 @@
 
 #define EXEC_EVENTS_PER_SEC 200
 
-static void exec_event(dsm_node *n, uint32_t type, int32_t pid, uint32_t parent, uint32_t tgt,
-		       uint32_t rule, uint64_t version, const char *path)
+/* Per-event work of the watcher is kept minimal: the answer is written as soon as the decision
+ * (and, for a transition, the move) is done; counters, the audit event and the binary's path
+ * are handled after it. Contexts' cgroup.procs files stay open (struct exec_cache). */
+struct exec_pending {
+	uint32_t type;           /* DSM_EV_*, 0 = nothing to report */
+	uint32_t parent, tgt, rule;
+	uint64_t version;
+	size_t ctr;              /* offsetof(struct dsm_ustate, ...) or (size_t)-1 */
+	char comm[16];
+};
+
+#define EXEC_FD_CACHE 16
+struct exec_cache {
+	uint32_t scid[EXEC_FD_CACHE];
+	int fd[EXEC_FD_CACHE];
+	unsigned next;
+};
+
+static void exec_event(dsm_node *n, const struct exec_pending *pe, int32_t pid, int fd)
 {
 	struct dsm_event ev;
-	char p[64];
-	FILE *f;
+	char link[64];
+	ssize_t l;
 	uint64_t now = dsm_now_realtime_ns();
 
 	/* global token bucket: the exec path must not be able to flood the queue */
@@ -45,46 +62,123 @@ static void exec_event(dsm_node *n, uint32_t type, int32_t pid, uint32_t parent,
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.time_ns = now;
-	ev.policy_version = version;
-	ev.type = type;
+	ev.policy_version = pe->version;
+	ev.type = pe->type;
 	ev.permission = DSM_P_TRANSITION;
-	ev.src_scid = parent;
+	ev.src_scid = pe->parent;
 	ev.src_snid = n->snid;
-	ev.tgt_scid = tgt;
+	ev.tgt_scid = pe->tgt;
 	ev.tgt_snid = n->snid;
-	ev.rule_id = rule;
+	ev.rule_id = pe->rule;
 	ev.pid = pid;
-	snprintf(p, sizeof(p), "/proc/%d/comm", pid);
-	f = fopen(p, "r");
-	if (f) {
-		if (fgets(ev.comm, sizeof(ev.comm), f))
-			ev.comm[strcspn(ev.comm, "\n")] = 0;
-		fclose(f);
+	memcpy(ev.comm, pe->comm, sizeof(ev.comm));
+	{
+		char path[PATH_MAX];
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		l = readlink(link, path, sizeof(path) - 1);
+		if (l > (ssize_t)sizeof(ev.path) - 1)
+			l = sizeof(ev.path) - 1;
+		if (l > 0)
+			memcpy(ev.path, path, l);
 	}
-	snprintf(ev.path, sizeof(ev.path), "%s", path);
 	dsm_queue_event(n, &ev);
 }
 
-/* returns FAN_ALLOW or FAN_DENY */
-static uint32_t judge(dsm_node *n, int32_t pid, int fd)
+/* small read of a /proc file with open/read (no stdio); returns length, -1 on error */
+static ssize_t read_small(const char *p, char *buf, size_t len)
+{
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	ssize_t r;
+
+	if (fd < 0)
+		return -1;
+	r = read(fd, buf, len - 1);
+	close(fd);
+	if (r < 0)
+		return -1;
+	buf[r] = 0;
+	return r;
+}
+
+/* same result as dsm_pid_context() (the cgroup v2 line "0::<path>") */
+static uint32_t pid_context(dsm_node *n, int32_t pid)
+{
+	char p[64], buf[4096], full[PATH_MAX + 512];
+	char *line, *nl;
+	size_t rl = strlen(n->cgroup_root);
+	uint32_t scid = 0;
+
+	snprintf(p, sizeof(p), "/proc/%d/cgroup", pid);
+	if (read_small(p, buf, sizeof(buf)) <= 0) {
+		uint32_t s = 0;
+		return dsm_pid_context(n, pid, &s) ? 0 : s;
+	}
+	for (line = buf; line && *line; line = nl) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl++ = 0;
+		if (strncmp(line, "0::", 3))
+			continue;
+		snprintf(full, sizeof(full), "%s%s", strcmp(n->cg_mount, "/") ? n->cg_mount : "", line + 3);
+		if (!strncmp(full, n->cgroup_root, rl) && !strncmp(full + rl, "/scid-", 6)) {
+			char *end;
+			unsigned long v = strtoul(full + rl + 6, &end, 10);
+			if (end != full + rl + 6 && (*end == 0 || *end == '/'))
+				scid = v;
+		}
+	}
+	return scid;
+}
+
+/* dsm_move_pid() through a kept-open cgroup.procs fd; a write to the file of a removed context
+ * fails (ENODEV), then the path is opened again (dsm_move_pid creates a missing context) */
+static int move_pid_cached(dsm_node *n, struct exec_cache *c, int32_t pid, uint32_t scid)
+{
+	char b[16], p[PATH_MAX];
+	int len = snprintf(b, sizeof(b), "%d\n", pid), fd;
+	unsigned i;
+
+	for (i = 0; i < EXEC_FD_CACHE; i++) {
+		if (c->fd[i] >= 0 && c->scid[i] == scid) {
+			if (write(c->fd[i], b, len) == len)
+				return 0;
+			close(c->fd[i]);
+			c->fd[i] = -1;
+			break;
+		}
+	}
+	if (dsm_move_pid(n, pid, scid))
+		return -1;
+	if (snprintf(p, sizeof(p), "%s/scid-%u/cgroup.procs", n->cgroup_root, scid) >= (int)sizeof(p))
+		return 0;
+	fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		i = c->next++ % EXEC_FD_CACHE;
+		if (c->fd[i] >= 0)
+			close(c->fd[i]);
+		c->fd[i] = fd;
+		c->scid[i] = scid;
+	}
+	return 0;
+}
+
+/* returns FAN_ALLOW or FAN_DENY; *pe describes what to record after answering */
+static uint32_t judge(dsm_node *n, struct exec_cache *c, int32_t pid, int fd,
+		      struct exec_pending *pe)
 {
 	uint8_t b[4];
-	char link[64], path[PATH_MAX] = "";
 	uint32_t bin, parent = 0, slot, rule = 0;
 	uint64_t gen, version = 0;
 	struct dsm_tr_key tk;
 	struct dsm_tr_val tv;
 	int have_tr = 0, allow = 0, audit = 0;
-	ssize_t l;
 
+	pe->type = 0;
+	pe->ctr = (size_t)-1;
 	if (fgetxattr(fd, DSM_XATTR, b, sizeof(b)) != 4)
 		return FAN_ALLOW; /* label removed since the mark was placed */
 	bin = b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	l = readlink(link, path, sizeof(path) - 1);
-	path[l > 0 ? l : 0] = 0;
-	if (dsm_pid_context(n, pid, &parent))
-		parent = 0;
+	parent = pid_context(n, pid);
 
 	for (int i = 0; i < 3; i++) {
 		gen = dsm_active_gen(n);
@@ -114,24 +208,37 @@ static uint32_t judge(dsm_node *n, int32_t pid, int fd)
 	if (parent == 0 && !(have_tr && allow))
 		return FAN_ALLOW; /* outside DSI: untouched */
 
+	pe->parent = parent;
+	pe->rule = rule;
+	pe->version = version;
+	pe->tgt = have_tr ? tv.new_scid : bin;
+	{
+		char p[64];
+		ssize_t l;
+		snprintf(p, sizeof(p), "/proc/%d/comm", pid);
+		memset(pe->comm, 0, sizeof(pe->comm));
+		l = read_small(p, pe->comm, sizeof(pe->comm));
+		if (l > 0)
+			pe->comm[strcspn(pe->comm, "\n")] = 0;
+	}
 	if (have_tr && allow) {
 		if (tv.new_scid != parent) {
-			if (dsm_move_pid(n, pid, tv.new_scid)) {
-				dsm_ustate_add(n, offsetof(struct dsm_ustate, execs_denied), 1);
-				exec_event(n, DSM_EV_EXEC_DENIED, pid, parent, tv.new_scid, rule, version, path);
+			if (move_pid_cached(n, c, pid, tv.new_scid)) {
+				pe->type = DSM_EV_EXEC_DENIED;
+				pe->ctr = offsetof(struct dsm_ustate, execs_denied);
 				return FAN_DENY; /* fail secure: never run unlabeled */
 			}
-			dsm_ustate_add(n, offsetof(struct dsm_ustate, execs_transitioned), 1);
-			exec_event(n, DSM_EV_TRANSITION, pid, parent, tv.new_scid, rule, version, path);
+			pe->type = DSM_EV_TRANSITION;
+			pe->ctr = offsetof(struct dsm_ustate, execs_transitioned);
 		}
 		return FAN_ALLOW;
 	}
 	if (audit) {
-		exec_event(n, DSM_EV_AUDIT_DENY, pid, parent, have_tr ? tv.new_scid : bin, rule, version, path);
+		pe->type = DSM_EV_AUDIT_DENY;
 		return FAN_ALLOW;
 	}
-	dsm_ustate_add(n, offsetof(struct dsm_ustate, execs_denied), 1);
-	exec_event(n, DSM_EV_EXEC_DENIED, pid, parent, have_tr ? tv.new_scid : bin, rule, version, path);
+	pe->type = DSM_EV_EXEC_DENIED;
+	pe->ctr = offsetof(struct dsm_ustate, execs_denied);
 	return FAN_DENY;
 }
 
@@ -150,6 +257,10 @@ static void *watcher(void *arg)
 {
 	dsm_node *n = arg;
 	char buf[8192] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
+	struct exec_cache cache = { .next = 0 };
+
+	for (int i = 0; i < EXEC_FD_CACHE; i++)
+		cache.fd[i] = -1;
 
 	for (;;) {
 		struct pollfd pf[2] = { { n->fan_fd, POLLIN, 0 }, { n->stop_pipe[0], POLLIN, 0 } };
@@ -181,14 +292,22 @@ static void *watcher(void *arg)
 				continue;
 			if (m->mask & FAN_OPEN_EXEC_PERM) {
 				struct fanotify_response resp = { .fd = m->fd };
-				resp.response = judge(n, m->pid, m->fd);
+				struct exec_pending pe;
+				resp.response = judge(n, &cache, m->pid, m->fd, &pe);
 				if (write(n->fan_fd, &resp, sizeof(resp)) < 0) {
 					/* nothing more we can do; the kernel denies on group release */
 				}
+				if (pe.ctr != (size_t)-1)
+					dsm_ustate_add(n, pe.ctr, 1);
+				if (pe.type)
+					exec_event(n, &pe, m->pid, m->fd);
 			}
 			close(m->fd);
 		}
 	}
+	for (int i = 0; i < EXEC_FD_CACHE; i++)
+		if (cache.fd[i] >= 0)
+			close(cache.fd[i]);
 	return NULL;
 }
 
