@@ -90,7 +90,8 @@ import org.opendsi.ss.protocol.SignedPolicy;
  *
  * <p>System properties: ss.bench.clients (100,1000), ss.bench.rounds (30), ss.bench.warmup (5),
  * ss.bench.ssHeap (512m), ss.bench.clientsHeap (1g), ss.bench.clientThreads (2), ss.bench.serverThreads (2),
- * ss.bench.verifyThreads (2), ss.bench.policy (policy-samples/virtual-zones.xml, searched upwards).
+ * ss.bench.verifyThreads (2), ss.bench.ackOnReceipt (false: the stand-ins verify and compile like an SM; true: they
+ * ack on receipt, which isolates the Security Server and the channel), ss.bench.policy (policy-samples/virtual-zones.xml, searched upwards).
  */
 public final class SecurityServerFanoutBenchmark {
 
@@ -183,7 +184,7 @@ public final class SecurityServerFanoutBenchmark {
         cmd.add("-Xmx" + heap);
         cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
         for (String k : List.of("ss.bench.rounds", "ss.bench.warmup", "ss.bench.clientsHeap", "ss.bench.clientThreads",
-                "ss.bench.serverThreads", "ss.bench.verifyThreads")) {
+                "ss.bench.serverThreads", "ss.bench.verifyThreads", "ss.bench.ackOnReceipt")) {
             String v = System.getProperty(k);
             if (v != null) {
                 cmd.add("-D" + k + "=" + v);
@@ -601,6 +602,16 @@ public final class SecurityServerFanoutBenchmark {
 
     /** ManagerRuntime.handlePolicy without PolicyService.applyVersion and the policy.json write. */
     private static void onPolicy(Sm sm, SccMessage m, long received) {
+        if (Boolean.getBoolean("ss.bench.ackOnReceipt")) {
+            // measures the Security Server and the channel alone: sign, patch, fan out, record acks
+            long version = PolicyMessage.fromJson(m.payload()).envelope().version();
+            ObjectNode o = Json.object();
+            o.put("version", version);
+            o.put("ok", true);
+            sm.client.publish(ClusterTopics.POLICY_ACK, o, SccPriority.CONTROL).exceptionally(e -> null);
+            mark(version, received, System.nanoTime());
+            return;
+        }
         long t = System.nanoTime();
         long tv = 0;
         long tc = 0;
