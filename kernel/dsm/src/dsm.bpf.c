@@ -585,10 +585,13 @@ int dsi_ingress(struct __sk_buff *skb)
 	 * for a socket that is judged by nobody leaves here (labeled ones still get the forgery check) */
 	__u64 *vslot = 0, g0 = active_gen();
 	__u32 t0 = 0;
-	if (!local_label(g0 & 1, proto, dport, &t0))
-		t0 = cg_scid;
-	if (!t0 && !labeled)
-		return 1;
+	int t0_known = 0;
+	if (!cg_scid) {   /* in a context: computed later, the per-socket cache needs no target */
+		local_label(g0 & 1, proto, dport, &t0);
+		t0_known = 1;
+		if (!t0 && !labeled)
+			return 1;
+	}
 
 	/* TCP: only flow-opening segments carry labels (unless label-all); the label seen on the SYN
 	 * is cached per flow and judged again, under the policy in force, for every segment. */
@@ -600,7 +603,7 @@ int dsi_ingress(struct __sk_buff *skb)
 		/* UDP sockets and TCP client sockets (on the SYN-ACK) get a cache entry; TCP server
 		 * flows use the flow cache keyed by 5-tuple (the child socket does not exist yet when
 		 * the SYN arrives, and a per-connection allocation costs more than it saves) */
-		if (sk && t0 && (proto == IPPROTO_UDP ||
+		if (sk && (cg_scid || t0) && (proto == IPPROTO_UDP ||
 			   (proto == IPPROTO_TCP && labeled && (tcpflags & 0x12) == 0x12)))
 			skc = bpf_sk_storage_get(&dsm_skc, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 		else if (sk)
@@ -675,6 +678,8 @@ int dsi_ingress(struct __sk_buff *skb)
 	/* verdict cache: under one table the decision depends only on (source address, label,
 	 * target ScID) and, for own labels looped back, on arriving over lo */
 	int lo_own = labeled && snid == cfg->snid && skb->ifindex == 1;
+	if (!t0_known && !local_label(g0 & 1, proto, dport, &t0))
+		t0 = cg_scid;
 	struct dsm_vc_key vk = { .kind = (3 << 24) | ((__u32)lo_own << 16),
 				 .w = { saddr, scid, snid, t0 } };
 	int vhit = t0 && vc_hit(&vk, g0, &vslot);
