@@ -137,8 +137,12 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
             SignedPolicy env = m.envelope();
             byte[] xml = m.source(null);
             if (keys.isJoined()) {
-                // it was fully checked when received; at boot the CRL may be stale, so only the signature chain
-                PolicySignatures.verify(env, cfg.cluster(), keys.trustAnchors(), List.of(), Instant.now(),
+                // it was fully checked when received; at boot the CRL may be stale, so only the signature chain,
+                // and at a time the signer was valid: the SS may have renewed (and let expire) that key since
+                Instant signerExpiry = env.signer().isEmpty() ? Instant.now()
+                        : env.signer().get(0).getNotAfter().toInstant().minusSeconds(1);
+                Instant at = Instant.now().isBefore(signerExpiry) ? Instant.now() : signerExpiry;
+                PolicySignatures.verify(env, cfg.cluster(), keys.trustAnchors(), List.of(), at,
                         PkixValidator.Revocation.NONE);
             }
             PolicySignatures.checkContent(env, xml);
