@@ -1,0 +1,398 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Virtual security zones end to end (seed 002): PhoneMania and RingBell on nodes colby and munster.
+#
+#   demo/zones-demo.sh           the demo, step by step, in the operator's terms (./dsi demo)
+#   demo/zones-demo.sh --check   the same scenario as an acceptance test: every step is asserted,
+#                                last line "N passed, N failed"; exit 1 on any failure, 0 with
+#                                "SKIP: <reason>" when the machine cannot run it (not root, ...)
+#
+# Two network namespaces `colby` (SnID 1, 10.77.0.1) and `munster` (SnID 2, 10.77.0.2) joined by a
+# veth pair — the addresses of policy-samples/virtual-zones.xml; traffic only between them.
+# Two real Karaf processes of the built distribution run in the host namespace (their SSH/SCC
+# traffic stays on the host's loopback, outside every DSI context): colby is the Security Server
+# (role server: it also applies the policy to its own DSM), munster a Security Manager joined with
+# a one-time token. Each DSM is attached to its node's namespace (org.opendsi.dsm: netns, interfaces
+# = its veth end and lo) with its own cgroup subtree and pin directory. The applications run inside
+# the namespaces, started from a shell in context 2 (exec transitions into 10 and 20).
+# Everything created is removed on exit, failure or Ctrl-C.
+set -u
+ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+CHECK=0
+[ "${1:-}" = --check ] && CHECK=1
+T_START=$(date +%s.%N)
+ID=$$
+WORK=""
+NODES=(colby munster)
+declare -A SNID=([colby]=1 [munster]=2) IP=([colby]=10.77.0.1 [munster]=10.77.0.2)
+declare -A IFACE=([colby]=veth-colby [munster]=veth-munster) SSH=([colby]=18201 [munster]=18202)
+declare -A KPID=() CG=() PIN=()
+APPS_PIDS=()
+PASS=0; FAIL=0
+CTL=$ROOT/kernel/dsm/build/dsmctl
+
+if [ -t 1 ]; then B=$'\033[1m'; G=$'\033[32m'; R=$'\033[31m'; N=$'\033[0m'; else B= G= R= N=; fi
+say() { printf '\n%s==> [%6.1fs] %s%s\n' "$B" "$(since $T_START)" "$*" "$N"; }
+info() { printf '    %s\n' "$*"; }
+ok() { PASS=$((PASS + 1)); printf '    %sPASS%s %s\n' "$G" "$N" "$*"; }
+ko() { FAIL=$((FAIL + 1)); printf '    %sFAIL%s %s\n' "$R" "$N" "$*"; }
+check() { # check "what" command... : the command's status decides
+	local what=$1; shift
+	if "$@"; then ok "$what"; else ko "$what"; fi
+}
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+skip() {
+	echo "SKIP: $*"
+	[ $CHECK = 1 ] && echo "0 passed, 0 failed (skipped: $*)"
+	exit 0
+}
+die() {
+	ko "$*"
+	exit 1
+}
+
+# ------------------------------------------------------------------ cleanup (always)
+cleanup() {
+	set +e
+	trap - EXIT INT TERM
+	say "cleaning up: applications, Karaf processes, DSMs, namespaces, cgroups, pins, temp files"
+	for p in "${APPS_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for n in "${NODES[@]}"; do
+		if [ -n "${KPID[$n]:-}" ] && kill -0 "${KPID[$n]}" 2>/dev/null; then
+			"$WORK/$n/karaf/bin/stop" >/dev/null 2>&1 &
+		fi
+	done
+	wait_stop=0
+	for _ in $(seq 40); do
+		wait_stop=0
+		for n in "${NODES[@]}"; do [ -n "${KPID[$n]:-}" ] && kill -0 "${KPID[$n]}" 2>/dev/null && wait_stop=1; done
+		[ $wait_stop = 0 ] && break
+		sleep 0.5
+	done
+	for n in "${NODES[@]}"; do [ -n "${KPID[$n]:-}" ] && pkill -9 -P "${KPID[$n]}" 2>/dev/null; [ -n "${KPID[$n]:-}" ] && kill -9 "${KPID[$n]}" 2>/dev/null; done
+	# processes left in our context cgroups are ours
+	for n in "${NODES[@]}"; do
+		[ -n "${CG[$n]:-}" ] || continue
+		for f in $(find "${CG[$n]}" -name cgroup.procs 2>/dev/null); do
+			for p in $(cat "$f"); do kill -9 "$p" 2>/dev/null; done
+		done
+	done
+	sleep 0.2
+	for n in "${NODES[@]}"; do
+		[ -n "${PIN[$n]:-}" ] && [ -d "${PIN[$n]}" ] && "$CTL" detach --pin "${PIN[$n]}" >/dev/null 2>&1
+		ip netns del "$n" 2>/dev/null
+	done
+	ip link del veth-colby 2>/dev/null
+	[ -n "${CGBASE:-}" ] && [ -d "$CGBASE/dsi-demo-$ID" ] && find "$CGBASE/dsi-demo-$ID" -depth -type d -exec rmdir {} \; 2>/dev/null
+	[ -d "/sys/fs/bpf/dsi-demo-$ID" ] && rm -rf "/sys/fs/bpf/dsi-demo-$ID"
+	[ -n "$WORK" ] && [ -d "$WORK" ] && rm -rf "$WORK"
+	local left=""
+	ip netns list 2>/dev/null | grep -qE '^(colby|munster)( |$)' && left="$left namespaces"
+	[ -e "/sys/fs/bpf/dsi-demo-$ID" ] && left="$left pins"
+	[ -n "${CGBASE:-}" ] && [ -e "$CGBASE/dsi-demo-$ID" ] && left="$left cgroups"
+	if [ -n "$left" ]; then echo "    cleanup left:$left"; else echo "    nothing left behind"; fi
+}
+
+# ------------------------------------------------------------------ prerequisites
+[ "$(id -u)" = 0 ] || skip "not root (namespaces, cgroups and the kernel DSM need root)"
+for c in ip nsenter tar make cc java; do command -v $c >/dev/null || skip "missing command $c"; done
+if [ -z "${JAVA_HOME:-}" ]; then
+	JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")"); export JAVA_HOME
+fi
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || skip "no bpffs at /sys/fs/bpf"
+if grep -q " /sys/fs/cgroup/unified cgroup2" /proc/mounts; then CGBASE=/sys/fs/cgroup/unified
+elif grep -q " /sys/fs/cgroup cgroup2" /proc/mounts; then CGBASE=/sys/fs/cgroup
+else skip "no cgroup v2 mount"; fi
+for n in "${NODES[@]}"; do
+	ip netns list | grep -qE "^$n( |$)" && skip "a network namespace named $n exists already (another demo running?)"
+done
+for p in "${SSH[@]}" 18843 18844; do
+	(exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && skip "port $p is in use (another demo running?)"
+done
+
+say "building the demo applications and the kernel DSM"
+make -s -C "$ROOT/demo/apps" || die "make -C demo/apps failed"
+make -s -C "$ROOT/kernel/dsm" >/dev/null || die "make -C kernel/dsm failed"
+ARCHIVE=$(ls "$ROOT"/karaf-distribution/target/dsi-karaf-distribution-*.tar.gz 2>/dev/null | head -n 1)
+if [ -z "$ARCHIVE" ]; then
+	info "no built distribution: building it (mvn install -DskipTests)"
+	(cd "$ROOT" && mvn -B -ntp -q install -DskipTests) || die "build failed"
+	ARCHIVE=$(ls "$ROOT"/karaf-distribution/target/dsi-karaf-distribution-*.tar.gz | head -n 1)
+fi
+PROBE=$("$CTL" probe 2>&1 | head -1 | awk '{print $2}')
+[ "$PROBE" = 0xff ] || skip "the kernel lacks a facility the DSM needs: $("$CTL" probe 2>&1 | tail -n +2)"
+
+trap cleanup EXIT
+trap 'echo; echo "interrupted"; exit 130' INT TERM
+WORK=$(mktemp -d /tmp/dsi-demo-$ID.XXXX)
+
+# ------------------------------------------------------------------ the two nodes
+say "creating nodes colby (SnID 1, 10.77.0.1) and munster (SnID 2, 10.77.0.2): network namespaces + veth link"
+ip netns add colby && ip netns add munster || die "cannot create network namespaces"
+ip link add veth-colby netns colby type veth peer name veth-munster netns munster || die "cannot create the veth pair"
+for n in "${NODES[@]}"; do
+	ip -n $n addr add ${IP[$n]}/24 dev ${IFACE[$n]}
+	ip -n $n link set lo up
+	ip -n $n link set ${IFACE[$n]} up
+	# the label option adds 8 bytes: cluster routes get MTU 1500 - 8
+	ip -n $n route replace 10.77.0.0/24 dev ${IFACE[$n]} proto kernel scope link src ${IP[$n]} mtu 1492
+	CG[$n]=$CGBASE/dsi-demo-$ID/$n
+	PIN[$n]=/sys/fs/bpf/dsi-demo-$ID/$n
+done
+info "colby:   $(ip -n colby -br addr show veth-colby | awk '{print $1, $3}')"
+info "munster: $(ip -n munster -br addr show veth-munster | awk '{print $1, $3}')"
+
+# kc NODE CMD: one command through the node's Karaf client (KARAF-NOTES pitfall 6)
+kc() {
+	local n=$1; shift
+	printf '%s\n' "$*" | "$WORK/$n/karaf/bin/client" -b -r 10 -d 1 -a ${SSH[$n]} -u karaf -p karaf 2>&1 |
+		grep -v -e '^Closed$' -e 'SLF4J' -e 'WARNING: '
+}
+cfg() { echo "$3 = $4" >>"$WORK/$1/karaf/etc/$2.cfg"; }   # later lines win in a .cfg
+
+say "starting the DSI distribution on both nodes (real Karaf processes: colby = Security Server, munster = Security Manager)"
+for n in "${NODES[@]}"; do
+	mkdir -p "$WORK/$n/karaf" "$WORK/$n/demo"
+	tar xzf "$ARCHIVE" -C "$WORK/$n/karaf" --strip-components=1
+	cfg $n org.apache.karaf.shell sshPort ${SSH[$n]}
+	cfg $n org.apache.karaf.management rmiRegistryPort $((SSH[$n] + 100))
+	cfg $n org.apache.karaf.management rmiServerPort $((SSH[$n] + 200))
+	cfg $n org.opendsi.node snid ${SNID[$n]}
+	cfg $n org.opendsi.node name $n
+	cfg $n org.opendsi.node address ${IP[$n]}
+	cfg $n org.opendsi.node listen.host 127.0.0.1
+	cfg $n org.opendsi.node ss.host 127.0.0.1
+	cfg $n org.opendsi.node ss.port 18843
+	cfg $n org.opendsi.dsm snid ${SNID[$n]}
+	cfg $n org.opendsi.dsm cgroup.root ${CG[$n]}
+	cfg $n org.opendsi.dsm pin.dir ${PIN[$n]}
+	cfg $n org.opendsi.dsm interfaces ${IFACE[$n]},lo
+	cfg $n org.opendsi.dsm netns /run/netns/$n
+	cfg $n org.opendsi.dsm detach.on.stop true
+	# demo: an alarm after 3 denials of one flow within a minute (shipped default: 20)
+	cfg $n org.opendsi.audit detector.denials.count 3
+	cp "$ROOT"/demo/apps/build/* "$WORK/$n/demo/"
+done
+cfg colby org.opendsi.node role server
+cfg colby org.opendsi.node listen.port 18843
+cfg colby org.opendsi.node join.port 18844
+cfg munster org.opendsi.node role manager
+cfg munster org.opendsi.node listen.port 18853
+cfg munster org.opendsi.node join.port 18854
+for n in "${NODES[@]}"; do
+	(cd "$WORK/$n/karaf" && exec bin/karaf server >"$WORK/$n/console.log" 2>&1) &
+	KPID[$n]=$!
+done
+for n in "${NODES[@]}"; do
+	up=0
+	for _ in $(seq 90); do
+		kill -0 ${KPID[$n]} 2>/dev/null || break
+		if kc $n "dsi:dsm" 2>/dev/null | grep -qi "available\|attached"; then up=1; break; fi
+		sleep 1
+	done
+	[ $up = 1 ] || { tail -20 "$WORK/$n/karaf/data/log/karaf.log" 2>/dev/null; die "$n: Karaf did not come up"; }
+	info "$n: Karaf up after $(since $T_START) s (pid ${KPID[$n]})"
+	kc $n "dsi:dsm" | head -5 | sed 's/^/      /'
+done
+
+# ------------------------------------------------------------------ helpers for the applications
+# run_in NODE SCID CMD...: CMD in context SCID of NODE, inside NODE's namespace, from NODE's demo
+# directory (the process enters the context cgroup first, then the namespace: `ip netns exec`
+# would remount /sys and hide the cgroup tree)
+run_in() {
+	local n=$1 s=$2; shift 2
+	bash -c 'echo $$ > "$1"; echo $$ > "$2"; cd "$3"; ns=$4; shift 4; exec nsenter --net=/run/netns/$ns "$@"' _ \
+		"${CG[$n]}/scid-$s/cgroup.procs" "${PIDFILE:-/dev/null}" "$WORK/$n/demo" $n "$@"
+}
+# outside NODE CMD...: CMD in NODE's namespace, outside every DSI context
+outside() { local n=$1; shift; (cd "$WORK/$n/demo" && exec nsenter --net=/run/netns/$n "$@"); }
+# start_app NODE NAME ARGS...: started from a shell in context 2 (the article's login shell); the
+# DSM's exec transition (2, label of NAME) -> new context moves it before it runs
+start_app() {
+	local n=$1 a=$2; shift 2
+	PIDFILE=$WORK/$n/$a.pid run_in $n 2 ./$a "$@" >>"$WORK/$n/$a.log" 2>&1 &
+	APPS_PIDS+=($!)
+	sleep 0.3
+	local pid; pid=$(cat "$WORK/$n/$a.pid" 2>/dev/null)
+	APPS_PIDS+=($pid)
+	eval "PID_$a=$pid"
+}
+scid_of() { sed -n 's#.*/scid-\([0-9]*\)$#\1#p' /proc/$1/cgroup 2>/dev/null; }
+# quote NODE SCID PORT [TIMEOUT_MS]: a customer in context SCID asks NODE's entry point on PORT
+quote() {
+	local n=$1 s=$2 p=$3 t=${4:-2500}
+	run_in $n $s ./TelecomClient -h 127.0.0.1 -p $p -t $t >"$WORK/client.out" 2>&1
+	local rc=$?
+	sed 's/^/      client| /' "$WORK/client.out"
+	return $rc
+}
+show_log() { # show_log NODE APP [LINES]: the last lines an application printed
+	tail -n ${3:-4} "$WORK/$1/$2.log" | sed "s/^/      $1 $2| /"
+}
+kshow() { kc "$@" | sed 's/^/      | /'; }
+
+# ------------------------------------------------------------------ join
+say "munster joins the Security Server on colby (one-time token: dsi:token-create, dsi:join)"
+TOKEN=$(kc colby "dsi:token-create --ttl 10m" | grep -o 'dsi-[^ ]*' | head -1)
+info "token: ${TOKEN:0:24}..."
+kshow munster "dsi:join 127.0.0.1:18844 $TOKEN"
+joined=0
+for _ in $(seq 30); do kc colby "dsi:nodes" | grep -q munster && { joined=1; break; }; sleep 1; done
+check "munster joined colby's Security Server" [ $joined = 1 ]
+kshow colby "dsi:nodes"
+
+# ------------------------------------------------------------------ SetSID
+say "labeling the binaries (SetSID): dsi:set-sid PhoneMania* 10, RingBell* 20 on each node"
+for n in "${NODES[@]}"; do
+	d=$WORK/$n/demo
+	kc $n "dsi:set-sid $d/PhoneManiaEP 10
+dsi:set-sid $d/PhoneManiaBE 10
+dsi:set-sid $d/RingBellEP 20
+dsi:set-sid $d/RingBellBE 20" | sed 's/^/      | /'
+done
+kshow munster "dsi:ls $WORK/munster/demo"
+
+# ------------------------------------------------------------------ before DSI: permissive
+say "policy 'permissive' (the state before DSI): dsi:policy-update etc/dsi/permissive.xml on the Security Server"
+kshow colby "dsi:policy-update etc/dsi/permissive.xml"
+# wait_ack VERSION: until munster acked that policy version (dsi:nodes, Policy column)
+wait_ack() {
+	for _ in $(seq 40); do
+		kc colby "dsi:nodes" | awk -F'|' -v v="$1" '$1+0 == 2 && $4 ~ /CONNECTED/ && $5+0 >= v {f=1} END {exit !f}' && return 0
+		sleep 0.5
+	done
+	kc colby "dsi:nodes" | sed 's/^/      | /'
+	return 1
+}
+policy_version() { kc colby "dsi:policy -s" | grep -o 'version [0-9]*' | head -1 | awk '{print $2}'; }
+V=$(policy_version)
+check "munster enforces the permissive policy (acked version $V)" wait_ack "$V"
+
+say "PhoneMania and RingBell start their servers from a shell in context 2 (exec transitions)"
+info "[munster demo]\$ ./RingBellBE -h 10.77.0.2 -p 9001;  ./PhoneManiaBE -h 10.77.0.2 -p 8801"
+start_app munster RingBellBE -h 10.77.0.2 -p 9001
+start_app munster PhoneManiaBE -h 10.77.0.2 -p 8801
+info "[colby demo]\$ ./RingBellEP -h 0.0.0.0 -p 9000 -b 10.77.0.2"
+start_app colby RingBellEP -h 0.0.0.0 -p 9000 -b 10.77.0.2
+info "[colby demo]\$ ./PhoneManiaEP -h 0.0.0.0 -p 8800 -b 10.77.0.2 -r 9001    # the fraud: RingBell's back end"
+start_app colby PhoneManiaEP -h 0.0.0.0 -p 8800 -b 10.77.0.2 -r 9001
+sleep 0.5
+for a in RingBellBE PhoneManiaBE RingBellEP PhoneManiaEP; do
+	case $a in *EP) n=colby ;; *) n=munster ;; esac
+	case $a in PhoneMania*) want=10 ;; *) want=20 ;; esac
+	pid=$(eval echo \$PID_$a)
+	check "$a on $n runs in context $want (pid $pid, context $(scid_of $pid))" [ "$(scid_of $pid)" = $want ]
+	show_log $n $a 2
+done
+kshow colby "dsi:ps"
+
+say "the fraud, before DSI: a PhoneMania customer asks for a quote at PhoneMania's entry point (8800)"
+info "[colby demo]\$ ./TelecomClient -h 127.0.0.1 -p 8800"
+quote colby 10 8800; rc=$?
+show_log colby PhoneManiaEP 3
+show_log munster RingBellBE 2
+check "fraud delivered under the permissive policy: RingBell's back end answered PhoneMania's customer" \
+	grep -q "RINGBELL: quotation for Ericsson" "$WORK/client.out"
+
+# ------------------------------------------------------------------ virtual zones
+say "the operator loads the virtual zones (12 rules + admin zone): dsi:policy-update etc/dsi/virtual-zones.xml"
+T_POLICY=$(now)
+kshow colby "dsi:policy-update etc/dsi/virtual-zones.xml"
+V=$(policy_version)
+check "munster enforces the virtual zones (acked version $V, signed by the Security Server)" wait_ack "$V"
+DENIED_C0=$("$CTL" counters --pin "${PIN[colby]}" | awk '$1 ~ /denied|denies/ {s+=$2} END {print s+0}')
+
+say "the fraud again: PhoneMania's entry point still forwards to RingBell's back end (9001)"
+info "[colby demo]\$ ./TelecomClient -h 127.0.0.1 -p 8800"
+quote colby 10 8800 1500; rc=$?
+T_DENIAL=$(since $T_START); T_DENIAL_POLICY=$(since $T_POLICY)
+show_log colby PhoneManiaEP 3
+check "fraud not delivered (client exit $rc: no quote)" [ $rc = 1 ]
+check "colby's DSM refused PhoneMania's forward to RingBell (EPERM at the first-level check)" \
+	grep -q "forward to 10.77.0.2:9001 refused: Operation not permitted" "$WORK/colby/PhoneManiaEP.log"
+check "RingBell's back end never saw the request" [ "$(grep -c processing "$WORK/munster/RingBellBE.log")" = 1 ]
+info "wall time to the first enforced denial: ${T_DENIAL} s from the start of the demo, ${T_DENIAL_POLICY} s from dsi:policy-update"
+for i in 1 2; do quote colby 10 8800 800 >/dev/null; done   # PhoneMania insists (the detector counts)
+info "colby's audit journal (dsi:audit --denied):"
+kc colby "dsi:audit --denied" >"$WORK/audit-colby.txt"; sed 's/^/      | /' "$WORK/audit-colby.txt"
+check "colby's audit record names PhoneMania 10@1 -> RingBell 20@2, send, rule 7 and the process" \
+	grep -Eq "DENY +\| send +\| 10@1 +\| 20@2 +\| 7 line [0-9]+: deny 10->20.*PhoneManiaEP.*10.77.0.2:9001" "$WORK/audit-colby.txt"
+
+say "the legitimate traffic keeps working: PhoneMania fixes its entry point, RingBell serves its customers"
+kill $PID_PhoneManiaEP 2>/dev/null; sleep 0.2
+info "[colby demo]\$ ./PhoneManiaEP -h 0.0.0.0 -p 8800 -b 10.77.0.2    # its own back end (8801)"
+start_app colby PhoneManiaEP -h 0.0.0.0 -p 8800 -b 10.77.0.2
+quote colby 10 8800
+check "PhoneMania's customer gets PhoneMania's quote (10@colby -> 10@munster and back)" grep -q "PHONEMANIA: quotation for Ericsson" "$WORK/client.out"
+quote colby 20 9000
+check "RingBell's customer gets RingBell's quote (20@colby -> 20@munster and back)" grep -q "RINGBELL: quotation for Ericsson" "$WORK/client.out"
+
+say "the second level, on munster: a sender outside DSI on colby (unlabeled packets) tries RingBell's back end"
+info "[colby]\$ ./TelecomClient -h 10.77.0.2 -p 9001    # outside every context: colby does not judge it, munster does"
+BE_SEEN=$(grep -c processing "$WORK/munster/RingBellBE.log")
+for i in 1 2 3; do outside colby ./TelecomClient -h 10.77.0.2 -p 9001 -t 500 >"$WORK/client.out" 2>&1; rc=$?; done
+sed 's/^/      client| /' "$WORK/client.out"
+check "not delivered (client exit $rc), RingBell's back end saw nothing" \
+	[ $rc = 1 -a "$(grep -c processing "$WORK/munster/RingBellBE.log")" = "$BE_SEEN" ]
+sleep 1
+info "munster's audit journal (dsi:audit --denied):"
+kc munster "dsi:audit --denied" >"$WORK/audit-munster.txt"; sed 's/^/      | /' "$WORK/audit-munster.txt"
+check "munster's audit record names the unlabeled source 0@0 -> RingBell 20@2, receive, the default deny" \
+	grep -Eq "DENY +\| receive +\| 0@0 +\| 20@2 +\| 0 \(default\).*10.77.0.2:9001" "$WORK/audit-munster.txt"
+
+say "alarms on the Security Server (dsi:alarms on colby): the auditing detectors of both nodes"
+ALARMS=""
+for _ in $(seq 10); do
+	ALARMS=$(kc colby "dsi:alarms")
+	echo "$ALARMS" | grep -q "colby .*Repeated" && echo "$ALARMS" | grep -q "munster .*Repeated" && break
+	sleep 1
+done
+echo "$ALARMS" | sed 's/^/      | /'
+check "an alarm on the SS for PhoneMania's repeated denials (10@1 -> 20)" bash -c 'grep -Eq "colby .*context 10 on node 1 .*denied .send. to context 20 on node 2.*rule 7" <<<"$1"' _ "$ALARMS"
+check "an alarm on the SS raised by munster (0@0 -> 20 on node 2)" bash -c 'grep -Eq "munster .*context 0 on node 0 was denied .receive. to context 20 on node 2" <<<"$1"' _ "$ALARMS"
+
+say "the admin zone (ScID 30) reaches both operators"
+quote colby 30 8800
+check "admin -> PhoneMania: delivered" grep -q "PHONEMANIA: quotation" "$WORK/client.out"
+quote colby 30 9000
+check "admin -> RingBell: delivered" grep -q "RINGBELL: quotation" "$WORK/client.out"
+
+# ------------------------------------------------------------------ compromise
+say "munster is declared compromised on the Security Server: dsi:compromised 2"
+# colby's kernel table version, polled every 10 ms: isolation is in force when the amended policy
+# (node 2 left out of the node table: its labels count as forged) is loaded into colby's DSM
+V0=$("$CTL" counters --pin "${PIN[colby]}" | awk '$1 == "policy_version" {print $2}')
+( while :; do
+	v=$("$CTL" counters --pin "${PIN[colby]}" 2>/dev/null | awk '$1 == "policy_version" {print $2}')
+	[ -n "$v" ] && [ "$v" != "$V0" ] && { now >"$WORK/isolated.at"; exit 0; }
+	sleep 0.01
+done ) &
+POLLER=$!; APPS_PIDS+=($POLLER)
+T_COMP=$(now)
+kshow colby "dsi:compromised 2"
+wait $POLLER 2>/dev/null
+ISOLATION=$(awk -v a="$T_COMP" -v b="$(cat "$WORK/isolated.at" 2>/dev/null || echo 0)" 'BEGIN { printf "%.3f", b - a }')
+info "isolation in force on colby ${ISOLATION} s after the command was typed (includes the Karaf client's start)"
+check "munster isolated from colby within 1 s (${ISOLATION} s)" awk -v x="$ISOLATION" 'BEGIN { exit !(x > 0 && x <= 1.0) }'
+BE_SEEN=$(grep -c processing "$WORK/munster/RingBellBE.log")
+quote colby 20 9000 1500
+check "RingBell's back end on munster no longer answers colby (its labels are refused as forged)" \
+	bash -c '! grep -q "^Quote Ericsson:" "$1" && [ "$(grep -c processing "$2")" -gt "$3" ]' _ "$WORK/client.out" "$WORK/munster/RingBellBE.log" "$BE_SEEN"
+info "colby's DSM: forged_labels $("$CTL" counters --pin "${PIN[colby]}" | awk '$1 == "forged_labels" {print $2}')"
+
+# ------------------------------------------------------------------ figures
+say "figures"
+rss_of() { # RSS (MiB) of the java process under a Karaf launcher pid
+	local p=$1 j
+	j=$(ps -o pid=,comm= --ppid "$p" | awk '$2 == "java" {print $1}' | head -1)
+	[ -z "$j" ] && [ "$(ps -o comm= -p "$p")" = java ] && j=$p
+	[ -z "$j" ] && j=$(ps -o pid= --ppid "$(ps -o pid= --ppid "$p" | head -1)" 2>/dev/null | head -1)
+	ps -o rss= -p "$j" 2>/dev/null | awk '{printf "%d", $1 / 1024}'
+}
+info "wall time to the first enforced denial: ${T_DENIAL} s from the start (${T_DENIAL_POLICY} s after dsi:policy-update)"
+for n in "${NODES[@]}"; do info "$n: Karaf RSS $(rss_of ${KPID[$n]}) MiB"; done
+info "isolation of munster: ${ISOLATION} s"
+info "total: $(since $T_START) s"
+echo "$PASS passed, $FAIL failed"
+[ $FAIL = 0 ]
