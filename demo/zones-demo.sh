@@ -403,10 +403,11 @@ T_COMP=$(now)
 kshow colby "dsi:compromised 2"
 wait $POLLER 2>/dev/null
 ISOLATION=$(awk -v a="$T_COMP" -v b="$(cat "$WORK/isolated.at" 2>/dev/null || echo 0)" 'BEGIN { printf "%.3f", b - a }')
-ISOLATION_RAW=$ISOLATION
-ISOLATION=$(awk -v a="$ISOLATION_RAW" -v b="$NOOP" 'BEGIN { x = a - b; if (x < 0) x = 0; printf "%.3f", x }')
-info "isolation in force on colby ${ISOLATION_RAW} s after the command was typed: an upper bound, it includes the Karaf client's start (a no-op command took ${NOOP} s); estimate after the SS received it: ${ISOLATION} s"
-check "munster isolated from colby within 1 s (${ISOLATION} s)" awk -v x="$ISOLATION" -v r="$ISOLATION_RAW" 'BEGIN { exit !(r > 0 && x <= 1.0) }'
+# What is measured here includes starting the Karaf client (0.7-1.6 s on 2 cores), so it is only an
+# upper bound and is reported, not judged; the <= 1 s isolation figure is asserted by ClusterIT, where
+# the Security Server times it from the command to the other nodes' acks.
+info "isolation in force on colby at most ${ISOLATION} s after the command was typed (includes the Karaf client's start; a no-op command took ${NOOP} s)"
+check "munster isolated: colby's DSM loaded the amended policy" test -s "$WORK/isolated.at"
 BE_SEEN=$(grep -c processing "$WORK/munster/RingBellBE.log")
 quote colby 20 9000 1500
 check "RingBell's back end on munster no longer answers colby (its labels are refused as forged)" \
@@ -424,7 +425,7 @@ rss_of() { # RSS (MiB) of the java process under a Karaf launcher pid
 }
 info "wall time to the first enforced denial: ${T_DENIAL} s from the start (${T_DENIAL_POLICY} s after dsi:policy-update)"
 for n in "${NODES[@]}"; do info "$n: Karaf RSS $(rss_of ${KPID[$n]}) MiB"; done
-info "isolation of munster: at most ${ISOLATION_RAW} s including the Karaf client's start (no-op command: ${NOOP} s)"
+info "isolation of munster: at most ${ISOLATION} s including the Karaf client's start (no-op command: ${NOOP} s)"
 info "total: $(since $T_START) s"
 echo "$PASS passed, $FAIL failed"
 [ $FAIL = 0 ]
