@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * Registers this node's {@link Dsm} (configuration PID {@code org.opendsi.dsm}). It delegates to
  * the Linux implementation or, when the kernel part cannot run, to an {@link UnavailableDsm}; a
  * configuration change swaps the delegate without unregistering the service. Audit events go to
- * every {@link DsmEventListener} (whiteboard), or to the log at INFO when there is none.
+ * every {@link DsmEventListener} (whiteboard); while there is none they are logged at INFO and held
+ * (bounded) for the next listener.
  */
 @Component(service = Dsm.class, configurationPid = DsmSettings.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
         immediate = true, property = {"dsi.component=dsm"})
@@ -54,9 +55,37 @@ public class DsmComponent implements Dsm {
     /** The last table handed to loadTable, kept to load it when the kernel part becomes available. */
     private volatile CompiledTable wantedTable;
 
+    /**
+     * Events that arrived while no listener was registered (e.g. the auditing bundle being updated):
+     * held, bounded, and handed to the next listener that appears, so a hot swap loses none.
+     */
+    private final java.util.ArrayDeque<DsmEvent> held = new java.util.ArrayDeque<>();
+    private long heldDropped;
+    static final int HELD_MAX = 10_000;
+    private final Object eventLock = new Object();
+
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addListener(DsmEventListener l) {
-        listeners.add(l);
+        List<DsmEvent> backlog;
+        long dropped;
+        synchronized (eventLock) {
+            listeners.add(l);
+            backlog = new java.util.ArrayList<>(held);
+            held.clear();
+            dropped = heldDropped;
+            heldDropped = 0;
+        }
+        if (dropped > 0) {
+            LOG.warn("{} DSM events were dropped while no DsmEventListener was registered (buffer of {})", dropped,
+                    HELD_MAX);
+        }
+        for (DsmEvent e : backlog) {
+            try {
+                l.dsmEvent(e);
+            } catch (RuntimeException ex) {
+                LOG.warn("DsmEventListener {} failed: {}", l, ex.toString());
+            }
+        }
     }
 
     void removeListener(DsmEventListener l) {
@@ -179,10 +208,17 @@ public class DsmComponent implements Dsm {
         c.update(p);
     }
 
-    private void deliver(DsmEvent e) {
-        if (listeners.isEmpty()) {
-            EVENTS.info("DSM event: {}", e.describe());
-            return;
+    void deliver(DsmEvent e) {
+        synchronized (eventLock) {
+            if (listeners.isEmpty()) {
+                EVENTS.info("DSM event: {}", e.describe());
+                if (held.size() >= HELD_MAX) {
+                    held.pollFirst();
+                    heldDropped++;
+                }
+                held.addLast(e);
+                return;
+            }
         }
         for (DsmEventListener l : listeners) {
             try {
