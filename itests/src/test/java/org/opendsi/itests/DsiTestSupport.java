@@ -95,6 +95,23 @@ public abstract class DsiTestSupport {
         return options.toArray(new Option[0]);
     }
 
+    /**
+     * Options that attach the real kernel DSM (SnID 7) to a cgroup subtree and pin directory named
+     * by tag, owned by the test alone and removed when Karaf stops; tag is handed to the container
+     * as the system property dsi.itest.tag.
+     */
+    protected static List<Option> realDsmOptions(String tag) {
+        String cgroupBase = java.nio.file.Files.isDirectory(java.nio.file.Path.of("/sys/fs/cgroup/unified"))
+                ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup";
+        return List.of(
+                editConfigurationFilePut("etc/system.properties", "dsi.itest.tag", tag),
+                editConfigurationFilePut("etc/org.opendsi.dsm.cfg", "enabled", "true"),
+                editConfigurationFilePut("etc/org.opendsi.dsm.cfg", "snid", "7"),
+                editConfigurationFilePut("etc/org.opendsi.dsm.cfg", "cgroup.root", cgroupBase + "/" + tag),
+                editConfigurationFilePut("etc/org.opendsi.dsm.cfg", "pin.dir", "/sys/fs/bpf/" + tag),
+                editConfigurationFilePut("etc/org.opendsi.dsm.cfg", "detach.on.stop", "true"));
+    }
+
     /** Options a test class adds to (or overrides in) the common configuration. */
     protected Option[] extraOptions() {
         return new Option[0];

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
+import java.util.List;
+
 import javax.inject.Inject;
 
 import org.junit.Test;
@@ -37,15 +39,7 @@ public class DsmCommandsIT extends DsiTestSupport {
 
     @Override
     protected Option[] extraOptions() {
-        String cgroupBase = Files.isDirectory(Path.of("/sys/fs/cgroup/unified")) ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup";
-        return new Option[] {
-            editConfigurationFilePut("etc/system.properties", "dsi.itest.tag", TAG),
-            editConfigurationFilePut("etc/org.opendsi.dsm.cfg", "enabled", "true"),
-            editConfigurationFilePut("etc/org.opendsi.dsm.cfg", "snid", "7"),
-            editConfigurationFilePut("etc/org.opendsi.dsm.cfg", "cgroup.root", cgroupBase + "/" + TAG),
-            editConfigurationFilePut("etc/org.opendsi.dsm.cfg", "pin.dir", "/sys/fs/bpf/" + TAG),
-            editConfigurationFilePut("etc/org.opendsi.dsm.cfg", "detach.on.stop", "true"),
-        };
+        return realDsmOptions(TAG).toArray(new Option[0]);
     }
 
     @Test

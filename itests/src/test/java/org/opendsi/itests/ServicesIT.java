@@ -22,6 +22,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
+import java.util.List;
+
 import javax.inject.Inject;
 
 import org.junit.Test;
@@ -52,16 +54,9 @@ public class ServicesIT extends DsiTestSupport {
 
     @Override
     protected Option[] extraOptions() {
-        String cgroupBase = Files.isDirectory(Path.of("/sys/fs/cgroup/unified")) ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup";
-        return new Option[] {
-            editConfigurationFilePut("etc/system.properties", "dsi.itest.tag", TAG),
-            editConfigurationFilePut("etc/org.opendsi.dsm.cfg", "enabled", "true"),
-            editConfigurationFilePut("etc/org.opendsi.dsm.cfg", "snid", "7"),
-            editConfigurationFilePut("etc/org.opendsi.dsm.cfg", "cgroup.root", cgroupBase + "/" + TAG),
-            editConfigurationFilePut("etc/org.opendsi.dsm.cfg", "pin.dir", "/sys/fs/bpf/" + TAG),
-            editConfigurationFilePut("etc/org.opendsi.dsm.cfg", "detach.on.stop", "true"),
-            editConfigurationFilePut("etc/org.opendsi.access.cfg", "labels.poll.seconds", "1"),
-        };
+        List<Option> o = new java.util.ArrayList<>(realDsmOptions(TAG));
+        o.add(editConfigurationFilePut("etc/org.opendsi.access.cfg", "labels.poll.seconds", "1"));
+        return o.toArray(new Option[0]);
     }
 
     private boolean realDsm() {
