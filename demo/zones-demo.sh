@@ -58,6 +58,7 @@ cleanup() {
 	trap - EXIT INT TERM
 	say "cleaning up: applications, Karaf processes, DSMs, namespaces, cgroups, pins, temp files"
 	for p in "${APPS_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	[ -n "$WORK" ] && pkill -f "udpflood.py 10.77.0.2 9001 1000 $WORK/" 2>/dev/null
 	for n in "${NODES[@]}"; do
 		if [ -n "${KPID[$n]:-}" ] && kill -0 "${KPID[$n]}" 2>/dev/null; then
 			"$WORK/$n/karaf/bin/stop" >/dev/null 2>&1 &
@@ -359,28 +360,60 @@ quote colby 30 9000
 check "admin -> RingBell: delivered" grep -q "RINGBELL: quotation" "$WORK/client.out"
 
 # ------------------------------------------------------------------ upgrade without downtime
-say "upgrade without downtime: munster's auditing service is updated (bundle:update) under a stream of denied requests"
-AUD_ID=$(kc munster "bundle:id dsi-service-auditing" | tr -dc '0-9')
-info "auditing bundle id $AUD_ID: $(kc munster "bundle:list -s -t 0" | grep dsi-service-auditing | tr -s ' ')"
+say "upgrade without downtime: munster's auditing, then access control, replaced by newer versions (feature:install -u) under a denied flow of ~1000 packets/s"
+# The newer versions are built here from munster's own distribution (scripts/newer-feature.sh: same
+# classes, Bundle-Version 0.1.1), one feature repository per step.
+for f in dsi-service-auditing dsi-service-access-control; do
+	"$ROOT/scripts/newer-feature.sh" "$WORK/munster/karaf" 0.1.1 "$WORK/upgrade-$f" $f >/dev/null || die "cannot build the newer $f"
+done
+info "built: $(cd "$WORK" && ls upgrade-*/*.jar | tr '\n' ' ')"
 den() { "$CTL" counters --pin "${PIN[munster]}" | awk '$1 == "packets_denied" {print $2}'; }
-recs() { kc munster "dsi:audit --denied --limit 100000" | awk -F'|' '$3 ~ /DENY/ {n++; s += $NF} END {printf "%d %d", n, s}'; }
+recs() { kc munster "dsi:audit --denied --limit 1000000" | awk -F'|' '$3 ~ /DENY/ {n++; s += $NF} END {printf "%d %d", n, s}'; }
+svc_line() { kc munster "dsi:services --no-format" | awk -v t="$1" '$1 == t'; }
 sleep 1
 D0=$(den); read -r R0 S0 <<<"$(recs)"; BE_SEEN=$(grep -c processing "$WORK/munster/RingBellBE.log")
-( for i in $(seq 60); do outside colby ./TelecomClient -h 10.77.0.2 -p 9001 -t 60 >/dev/null 2>&1; done ) &
+info "[colby]\$ udpflood.py 10.77.0.2 9001 1000 ...    # outside every context, one flow: denied by munster"
+rm -f "$WORK/flood.stop"
+outside colby python3 "$ROOT/demo/tools/udpflood.py" 10.77.0.2 9001 1000 "$WORK/flood.stop" >"$WORK/flood.out" 2>&1 &
 FLOOD=$!
-sleep 0.5
-kshow munster "bundle:update $AUD_ID"
-wait $FLOOD
+T_FLOOD=$(now)
 sleep 2
+for f in dsi-service-auditing dsi-service-access-control; do
+	case $f in *auditing) t=auditing ;; *) t=access-control ;; esac
+	info "[munster karaf]> feature:repo-add file:$WORK/upgrade-$f/features.xml; feature:install -u $f/0.1.1"
+	kc munster "feature:repo-add file:$WORK/upgrade-$f/features.xml" >/dev/null
+	T_UP=$(now)
+	kshow munster "feature:install -u $f/0.1.1"
+	up=0
+	for _ in $(seq 40); do
+		l=$(svc_line $t)
+		[ "$(wc -l <<<"$l")" = 1 ] && grep -q "$f/0.1.1 .*ACTIVE" <<<"$l" && { up=1; break; }
+		sleep 0.5
+	done
+	check "$t replaced: $f 0.1.1 is the only $t and ACTIVE ($(since $T_UP) s after the command)" [ $up = 1 ]
+	sleep 2
+done
+touch "$WORK/flood.stop"; FLOOD_S=$(since $T_FLOOD)
+wait $FLOOD   # the flow's last datagram comes 1.5 s after the stop
+SENT=$(awk '$1 == "sent" {print $2}' "$WORK/flood.out")
+sleep 1
 kshow munster "dsi:services"
+kshow munster "feature:list -i" | grep -E "dsi-service-(auditing|access-control)"
 D1=$(den); read -r R1 S1 <<<"$(recs)"
-info "DSM denials during the window: $((D1 - D0)); audit records: $((R1 - R0)) (+ $((S1 - S0)) rate-limited suppressions)"
-check "no denied request got through during the update" [ "$(grep -c processing "$WORK/munster/RingBellBE.log")" = "$BE_SEEN" ]
+info "denied flow: ${SENT:-?} datagrams sent in ${FLOOD_S} s ($(awk -v n="${SENT:-0}" -v t="$FLOOD_S" 'BEGIN { printf "%d", n / t }') per second); munster's DSM denied $((D1 - D0)); audit records: $((R1 - R0)) (+ $((S1 - S0)) rate-limited suppressions counted in them)"
+check "every datagram of the flow was judged and denied by munster's DSM ($((D1 - D0)) of ${SENT:-?})" [ "${SENT:-0}" = $((D1 - D0)) ]
+check "no denied packet delivered during the upgrades (RingBell's back end saw none)" [ "$(grep -c processing "$WORK/munster/RingBellBE.log")" = "$BE_SEEN" ]
 if [ $((R1 - R0 + S1 - S0)) = $((D1 - D0)) ] && [ $((D1 - D0)) -gt 0 ]; then
-	ok "no audit record lost during the update (records + suppressed = DSM denials)"
+	ok "no audit record lost during the upgrades: records + suppressed = DSM denials ($((D1 - D0)))"
 else
-	ko "audit records lost during the update: $((D1 - D0 - R1 + R0 - S1 + S0)) of $((D1 - D0))"
+	ko "audit records lost during the upgrades: $((D1 - D0 - R1 + R0 - S1 + S0)) of $((D1 - D0))"
+	KEEP=/tmp/dsi-demo-audit-$ID; mkdir -p $KEEP; cp -r "$WORK/munster/karaf/data/dsi/audit" "$WORK/munster/karaf/data/log" $KEEP/ 2>/dev/null
+	info "munster's audit journal and log kept in $KEEP for diagnosis"
 fi
+V_OUT=$(kc munster "dsi:audit --verify"); info "$V_OUT"
+check "munster's audit journal verifies across the upgrades (hash chain intact)" grep -q "Audit journal intact" <<<"$V_OUT"
+quote colby 20 9000
+check "RingBell's legitimate request still served after the upgrades" grep -q "RINGBELL: quotation for Ericsson" "$WORK/client.out"
 
 # ------------------------------------------------------------------ compromise
 say "munster is declared compromised on the Security Server: dsi:compromised 2"

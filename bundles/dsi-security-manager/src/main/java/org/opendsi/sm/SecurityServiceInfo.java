@@ -11,11 +11,13 @@ import java.util.List;
  * @param serviceId            OSGi service.id (-1 when MISSING)
  * @param bundleId             id of the registering bundle (-1 when MISSING)
  * @param bundleSymbolicName   its symbolic name ("" when MISSING)
+ * @param bundleVersion        its version ("" when MISSING): after {@code feature:install -u} or
+ *                             {@code bundle:update} it shows which build is serving
  * @param state                ACTIVE, DEGRADED or MISSING
  * @param dependencies         the types this type depends on
  * @param missingDependencies  those of them nobody registers
  */
 public record SecurityServiceInfo(String type, String implementation, String version, long serviceId,
-                                  long bundleId, String bundleSymbolicName, ServiceState state,
+                                  long bundleId, String bundleSymbolicName, String bundleVersion, ServiceState state,
                                   List<String> dependencies, List<String> missingDependencies) {
 }

@@ -73,7 +73,8 @@ public class SecurityServiceRegistryComponent implements SecurityServiceRegistry
         Object v = ref.getProperty(SecurityServices.VERSION);
         Bundle b = ref.getBundle();
         return new ServiceTable.Announced(id, type, v == null ? "" : String.valueOf(v), implementation(ctx, ref),
-                b == null ? -1 : b.getBundleId(), b == null ? "" : String.valueOf(b.getSymbolicName()));
+                b == null ? -1 : b.getBundleId(), b == null ? "" : String.valueOf(b.getSymbolicName()),
+                b == null ? "" : b.getVersion().toString());
     }
 
     /**

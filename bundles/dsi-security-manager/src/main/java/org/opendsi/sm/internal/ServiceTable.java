@@ -20,7 +20,7 @@ final class ServiceTable {
 
     /** What is known of one registration. */
     record Announced(long serviceId, String type, String version, String implementation, long bundleId,
-                     String bundleSymbolicName) {
+                     String bundleSymbolicName, String bundleVersion) {
     }
 
     private final Map<Long, Announced> byId = new ConcurrentHashMap<>();
@@ -46,14 +46,14 @@ final class ServiceTable {
             List<String> deps = SecurityServices.dependenciesOf(a.type());
             List<String> missing = deps.stream().filter(d -> !present.contains(d)).toList();
             out.add(new SecurityServiceInfo(a.type(), a.implementation(), a.version(), a.serviceId(), a.bundleId(),
-                    a.bundleSymbolicName(), missing.isEmpty() ? ServiceState.ACTIVE : ServiceState.DEGRADED,
+                    a.bundleSymbolicName(), a.bundleVersion(), missing.isEmpty() ? ServiceState.ACTIVE : ServiceState.DEGRADED,
                     deps, missing));
         }
         List<SecurityServiceInfo> missingRows = new ArrayList<>();
         for (String type : SecurityServices.EXPECTED) {
             if (!present.contains(type)) {
                 List<String> deps = SecurityServices.dependenciesOf(type);
-                missingRows.add(new SecurityServiceInfo(type, "", "", -1, -1, "", ServiceState.MISSING, deps,
+                missingRows.add(new SecurityServiceInfo(type, "", "", -1, -1, "", "", ServiceState.MISSING, deps,
                         deps.stream().filter(d -> !present.contains(d)).toList()));
             }
         }

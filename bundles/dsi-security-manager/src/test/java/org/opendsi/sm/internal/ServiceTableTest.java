@@ -11,7 +11,7 @@ import org.opendsi.sm.ServiceState;
 class ServiceTableTest {
 
     private static ServiceTable.Announced svc(long id, String type) {
-        return new ServiceTable.Announced(id, type, "1.0.0", "x." + type, 40 + id, "dsi-" + type);
+        return new ServiceTable.Announced(id, type, "1.0.0", "x." + type, 40 + id, "dsi-" + type, "0.1.0");
     }
 
     private static SecurityServiceInfo row(List<SecurityServiceInfo> rows, String type) {

@@ -12,7 +12,7 @@ import org.opendsi.sm.ServiceState;
 
 @Service
 @Command(scope = "dsi", name = "services", description = "List this node's security services (DSI presence"
-        + " announcements): type, implementation, version, bundle, state (ACTIVE/DEGRADED/MISSING), dependencies")
+        + " announcements): type, implementation, version, bundle (id name/version), state (ACTIVE/DEGRADED/MISSING), dependencies")
 public class ServicesCommand implements Action {
 
     @Reference
@@ -38,7 +38,7 @@ public class ServicesCommand implements Action {
                         .append(s.missingDependencies().contains(d) ? " (missing)" : "");
             }
             t.addRow().addContent(s.type(), missing ? "-" : s.implementation(), missing || s.version().isEmpty()
-                    ? "-" : s.version(), missing ? "-" : s.bundleId() + " " + s.bundleSymbolicName(), s.state(),
+                    ? "-" : s.version(), missing ? "-" : s.bundleId() + " " + s.bundleSymbolicName() + "/" + s.bundleVersion(), s.state(),
                     deps.length() == 0 ? "-" : deps.toString());
         }
         t.print(System.out, !noFormat);
