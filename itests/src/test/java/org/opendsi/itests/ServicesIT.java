@@ -206,6 +206,54 @@ public class ServicesIT extends DsiTestSupport {
         }
     }
 
+    /**
+     * Access control needs auditing: with auditing stopped, access control is DEGRADED and what it
+     * does to the kernel (here: loading a new policy) waits; when auditing starts again the record
+     * is in the journal. No kernel needed: without one the record says the load failed.
+     */
+    @Test
+    public void accessControlEventsWaitForAuditingAndArriveWhenItReturns() throws Exception {
+        Bundle auditing = bundle("dsi-service-auditing");
+        auditing.stop();
+        try {
+            await("auditing MISSING", () -> line("auditing").contains("MISSING"));
+            String acs = line("access-control");
+            assertTrue(acs, acs.contains("DEGRADED") && acs.contains("auditing (missing)"));
+            String update = execute("dsi:policy-update " + sample("permissive.xml"));
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("Policy version (\\d+)").matcher(update);
+            assertTrue(update, m.find());
+            String version = m.group(1);
+            await("access control applied version " + version, () -> {
+                try {
+                    return ask("VERSION").equals("VERSION " + version);
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            auditing.start();
+            await("auditing ACTIVE", () -> line("auditing").contains("ACTIVE"));
+            await("access-control ACTIVE again", () -> line("access-control").contains("ACTIVE"));
+            String needle = "policy version " + version + " (";
+            await("the POLICY_LOADED record of version " + version + " in the journal", () -> {
+                try {
+                    for (String l : execute("dsi:audit --no-format --limit 0").split("\\R")) {
+                        if (l.contains("POLICY_LOADED") && l.contains(needle) && l.contains("Access control")) {
+                            System.out.println("journal: " + l.trim());
+                            return true;
+                        }
+                    }
+                    return false;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        } finally {
+            if (auditing.getState() != Bundle.ACTIVE) {
+                auditing.start();
+            }
+        }
+    }
+
     /** Edits etc/org.opendsi.access.cfg as an operator would; fileinstall applies it live. */
     private static void setLabels(String value) throws Exception {
         Path cfg = Paths.get(System.getProperty("karaf.etc"), "org.opendsi.access.cfg");

@@ -54,6 +54,10 @@ public record AuditRecord(long seq, Instant time, String type, String node, Stri
     public static final String TYPE_EXEC_DENIED = "EXEC_DENIED";
     /** Records the auditing service could not write (buffer overflow); {@code suppressed} says how many. */
     public static final String TYPE_LOST = "LOST";
+    /** Access control loaded a policy table into the kernel DSM (reported by that service). */
+    public static final String TYPE_POLICY_LOADED = "POLICY_LOADED";
+    /** Access control labeled or unlabeled a binary (reported by that service). */
+    public static final String TYPE_LABEL = "LABEL";
     /** The auditing service started or stopped. */
     public static final String TYPE_SERVICE = "SERVICE";
     /** An event code this version does not know. */

@@ -5,7 +5,7 @@ import java.util.function.Consumer;
 
 /**
  * The auditing security service of a node: a tamper-evident journal of the kernel DSM's audit
- * events. Registered with {@code dsi.service.type=auditing} and {@code dsi.service.version}.
+ * events and of the actions other security services report ({@link #record}). Registered with {@code dsi.service.type=auditing} and {@code dsi.service.version}.
  */
 public interface AuditService {
 
@@ -23,6 +23,13 @@ public interface AuditService {
 
     /** Checks the whole hash chain and reports the first broken link. */
     AuditVerification verify();
+
+    /**
+     * Journals an action another security service reports (never blocks: queued for the writer
+     * thread like a DSM event; counted as lost if the buffer is full). Services hold their events
+     * while no AuditService is registered and hand them over when one appears.
+     */
+    void record(ServiceAuditEvent event);
 
     /** Records lost so far because the in-memory buffer overflowed (each loss is journaled too). */
     long dropped();

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -17,6 +18,9 @@ import org.opendsi.api.Decision;
 import org.opendsi.api.Permission;
 import org.opendsi.api.access.AccessControlService;
 import org.opendsi.api.access.PeerContext;
+import org.opendsi.api.audit.AuditRecord;
+import org.opendsi.api.audit.AuditService;
+import org.opendsi.api.audit.ServiceAuditEvent;
 import org.opendsi.api.policy.PolicyListener;
 import org.opendsi.api.policy.PolicyService;
 import org.opendsi.api.policy.PolicyVersion;
@@ -68,6 +72,21 @@ public class AccessControlComponent implements AccessControlService, PolicyListe
     @Reference
     Dsm dsm;
 
+    /** What this service does to the kernel, for the journal; waits (bounded) while auditing is away. */
+    final AuditForwarder audit = new AuditForwarder(DEFAULT_AUDIT_BACKLOG);
+    static final int DEFAULT_AUDIT_BACKLOG = 1000;
+
+    /** Access control needs auditing: bound whenever one is registered, dynamically. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindAudit")
+    void bindAudit(AuditService a) {
+        audit.bind(a);
+    }
+
+    void unbindAudit(AuditService a) {
+        audit.unbind(a);
+    }
+
     private final TableLoader tables = new TableLoader();
     private final LabelSync labels = new LabelSync();
     private volatile PeerResolver peers;
@@ -116,6 +135,7 @@ public class AccessControlComponent implements AccessControlService, PolicyListe
     private void configure(Map<String, Object> props, boolean first) {
         Map<String, Object> old = config;
         config = props == null ? Map.of() : Map.copyOf(props);
+        audit.setMax(Integer.parseInt(str("audit.backlog.max", String.valueOf(DEFAULT_AUDIT_BACKLOG))));
         syncLabels(first);
         long poll = Long.parseLong(str("labels.poll.seconds", "5"));
         if (first && poll > 0) {
@@ -174,7 +194,15 @@ public class AccessControlComponent implements AccessControlService, PolicyListe
             LOG.error("binary labels not changed, the configuration is invalid: {}", e.getMessage());
             return List.of(e.getMessage());
         }
-        return labels.sync(dsm, wanted, all);
+        return labels.sync(dsm, wanted, all, (binary, before, after) -> audit.report(new ServiceAuditEvent(Instant.now(),
+                SecurityServices.ACCESS_CONTROL, AuditRecord.TYPE_LABEL, after, tables.version(), binary.toString(),
+                after == 0 ? "Access control removed the label of " + binary + " (was context " + label(before) + ")"
+                        : "Access control labeled " + binary + " with context " + label(after)
+                        + (before > 0 ? " (was " + label(before) + ")" : ""))));
+    }
+
+    private static String label(int scid) {
+        return Integer.toUnsignedString(scid);
     }
 
     private void pollLabelsFile() {
@@ -197,11 +225,18 @@ public class AccessControlComponent implements AccessControlService, PolicyListe
     @Override
     public void policyApplied(PolicyVersion version, CompiledTable table) {
         TableLoader.Result r = tables.apply(dsm, table);
+        String source = version == null ? "?" : version.source();
         if (r.problem().isEmpty()) {
             LOG.info("policy version {} ({}) in force: contexts {}, table loaded into the kernel DSM", r.version(),
-                    version == null ? "?" : version.source(), r.contexts());
+                    source, r.contexts());
+            audit.report(new ServiceAuditEvent(Instant.now(), SecurityServices.ACCESS_CONTROL,
+                    AuditRecord.TYPE_POLICY_LOADED, 0, r.version(), "", "Access control loaded policy version "
+                    + r.version() + " (" + source + ") into the kernel DSM: contexts " + r.contexts()));
         } else {
             LOG.warn("policy version {}: contexts {}; {}", r.version(), r.contexts(), r.problem());
+            audit.report(new ServiceAuditEvent(Instant.now(), SecurityServices.ACCESS_CONTROL,
+                    AuditRecord.TYPE_POLICY_LOADED, 0, r.version(), "", "Access control could not load policy version "
+                    + r.version() + " (" + source + ") into the kernel DSM: " + r.problem()));
         }
     }
 

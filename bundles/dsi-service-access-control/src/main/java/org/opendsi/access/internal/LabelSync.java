@@ -19,6 +19,11 @@ final class LabelSync {
 
     private static final Logger LOG = LoggerFactory.getLogger(LabelSync.class);
 
+    /** Told of every label that really changed on disk (old and new ScID, 0 = none). */
+    interface Changes {
+        void changed(Path binary, int before, int after);
+    }
+
     private Map<Path, Integer> applied = new LinkedHashMap<>();
 
     /**
@@ -26,14 +31,21 @@ final class LabelSync {
      * @return one line per problem (empty when all went through)
      */
     synchronized List<String> sync(Dsm dsm, Map<Path, Integer> wanted, boolean all) {
+        return sync(dsm, wanted, all, (b, x, y) -> { });
+    }
+
+    synchronized List<String> sync(Dsm dsm, Map<Path, Integer> wanted, boolean all, Changes changes) {
         List<String> problems = new ArrayList<>();
         Map<Path, Integer> now = new LinkedHashMap<>();
         for (Map.Entry<Path, Integer> e : wanted.entrySet()) {
             Integer before = applied.get(e.getKey());
             if (all || before == null || !before.equals(e.getValue())) {
                 try {
-                    dsm.labelBinary(e.getKey(), e.getValue());
+                    int old = dsm.labelBinary(e.getKey(), e.getValue());
                     LOG.info("binary {} labeled {}", e.getKey(), Integer.toUnsignedString(e.getValue()));
+                    if (old != e.getValue()) {
+                        changes.changed(e.getKey(), old, e.getValue());
+                    }
                 } catch (RuntimeException ex) {
                     problems.add(e.getKey() + ": " + ex.getMessage());
                     continue;
@@ -44,8 +56,11 @@ final class LabelSync {
         for (Path gone : applied.keySet()) {
             if (!wanted.containsKey(gone)) {
                 try {
-                    dsm.labelBinary(gone, 0);
+                    int old = dsm.labelBinary(gone, 0);
                     LOG.info("binary {} no longer labeled (removed from the configuration)", gone);
+                    if (old != 0) {
+                        changes.changed(gone, old, 0);
+                    }
                 } catch (RuntimeException ex) {
                     problems.add(gone + ": " + ex.getMessage());
                 }

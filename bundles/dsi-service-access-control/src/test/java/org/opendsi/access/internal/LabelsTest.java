@@ -40,6 +40,20 @@ class LabelsTest {
     }
 
     @Test
+    void onlyRealChangesAreReported() {
+        FakeDsm fake = new FakeDsm();
+        LabelSync sync = new LabelSync();
+        List<String> changes = new java.util.ArrayList<>();
+        LabelSync.Changes c = (b, before, after) -> changes.add(b + " " + before + "->" + after);
+        sync.sync(fake.dsm(), Map.of(Path.of("/a"), 10), true, c);
+        sync.sync(fake.dsm(), Map.of(Path.of("/a"), 10), true, c);   // relabeled at activation: same label
+        sync.sync(fake.dsm(), Map.of(Path.of("/a"), 11, Path.of("/b"), 20), false, c);
+        sync.sync(fake.dsm(), Map.of(Path.of("/b"), 20), false, c);
+        assertEquals(java.util.Set.of("/a 0->10", "/a 10->11", "/b 0->20", "/a 11->0"), java.util.Set.copyOf(changes));
+        assertEquals(4, changes.size());
+    }
+
+    @Test
     void componentAppliesTheLabelsFileAndItsChanges(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("labels");
         Files.writeString(file, "/opt/pm = 10\n");

@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 import org.opendsi.api.audit.AuditQuery;
 import org.opendsi.api.audit.AuditRecord;
 import org.opendsi.api.audit.AuditService;
+import org.opendsi.api.audit.ServiceAuditEvent;
 import org.opendsi.api.audit.AuditVerification;
 import org.opendsi.dsm.DsmEvent;
 import org.opendsi.dsm.DsmEventListener;
@@ -243,6 +244,11 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
     public AuditVerification verify() {
         drain(2000);
         return journal.verify();
+    }
+
+    @Override
+    public void record(ServiceAuditEvent event) {
+        submit(EventMapper.reported(event, node));
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.time.Instant;
 
 import org.opendsi.api.SecurityIds;
 import org.opendsi.api.audit.AuditRecord;
+import org.opendsi.api.audit.ServiceAuditEvent;
 import org.opendsi.dsm.DsmEvent;
 
 /** Turns a DSM event into a draft audit record (seq and hashes are assigned by the journal). */
@@ -51,6 +52,12 @@ final class EventMapper {
                 r.tgtScid(), r.tgtSnid(), r.ruleId(), r.ruleLine(), r.ruleLabel(), r.policyVersion(), r.pid(), r.comm(),
                 r.path(), r.protocol(), r.srcAddr(), r.srcPort(), r.dstAddr(), r.dstPort(), r.suppressed(), text,
                 r.prevHash(), r.hash());
+    }
+
+    /** A record of an action another security service reported (its text says which service). */
+    static AuditRecord reported(ServiceAuditEvent e, String node) {
+        return new AuditRecord(0, e.time(), e.type(), node, "", 0, 0, e.scid(), 0, 0, 0, "", e.policyVersion(), 0,
+                e.service(), e.path(), "", "", 0, "", 0, 0, e.text(), null, null);
     }
 
     /** A record about the service itself (start, stop, lost records). */

@@ -127,12 +127,14 @@ public class AuditCommand implements Action {
     }
 
     private static void row(ShellTable t, AuditRecord r) {
-        String rule = r.ruleId() == 0 ? (r.type().equals(AuditRecord.TYPE_LOST) || r.type().equals(AuditRecord.TYPE_SERVICE) ? "" : "0 (default)")
+        boolean service = r.type().equals(AuditRecord.TYPE_LOST) || r.type().equals(AuditRecord.TYPE_SERVICE);
+        // actions other services reported (access control: tables loaded, binaries labeled): their sentence
+        boolean reported = r.type().equals(AuditRecord.TYPE_POLICY_LOADED) || r.type().equals(AuditRecord.TYPE_LABEL);
+        String rule = service || reported ? "" : r.ruleId() == 0 ? "0 (default)"
                 : Integer.toUnsignedString(r.ruleId()) + (r.ruleLine() > 0 ? " line " + r.ruleLine() : "")
                         + (r.ruleLabel().isEmpty() ? "" : ": " + r.ruleLabel());
-        boolean service = r.type().equals(AuditRecord.TYPE_LOST) || r.type().equals(AuditRecord.TYPE_SERVICE);
-        String src = service ? r.text() : SecurityIds.format(r.srcScid()) + "@" + SecurityIds.format(r.srcSnid());
-        String tgt = service ? "" : SecurityIds.format(r.tgtScid()) + "@" + SecurityIds.format(r.tgtSnid());
+        String src = service || reported ? r.text() : SecurityIds.format(r.srcScid()) + "@" + SecurityIds.format(r.srcSnid());
+        String tgt = service || reported ? "" : SecurityIds.format(r.tgtScid()) + "@" + SecurityIds.format(r.tgtSnid());
         String proc = r.pid() == 0 && r.comm().isEmpty() ? (r.path().isEmpty() ? "" : r.path())
                 : (r.pid() == 0 ? "" : r.pid() + " ") + r.comm() + (r.path().isEmpty() ? "" : " " + r.path());
         String flow = r.protocol().isEmpty() ? ""
