@@ -420,21 +420,22 @@ say "munster is declared compromised on the Security Server: dsi:compromised 2"
 # colby's kernel table version, polled every 10 ms: isolation is in force when the amended policy
 # (node 2 left out of the node table: its labels count as forged) is loaded into colby's DSM
 V0=$("$CTL" counters --pin "${PIN[colby]}" | awk '$1 == "policy_version" {print $2}')
-( while :; do
+( for _ in $(seq 1500); do   # gives up after about 20 s
 	v=$("$CTL" counters --pin "${PIN[colby]}" 2>/dev/null | awk '$1 == "policy_version" {print $2}')
 	[ -n "$v" ] && [ "$v" != "$V0" ] && { now >"$WORK/isolated.at"; exit 0; }
 	sleep 0.01
 done ) &
 POLLER=$!; APPS_PIDS+=($POLLER)
-T_NOOP=$(now); kc colby "echo" >/dev/null; NOOP=$(since $T_NOOP)   # the Karaf client's own cost
-T_COMP=$(now)
-kshow colby "dsi:compromised 2"
+kc colby "dsi:compromised 2" >"$WORK/compromised.out"; sed 's/^/      | /' "$WORK/compromised.out"
 wait $POLLER 2>/dev/null
-ISOLATION=$(awk -v a="$T_COMP" -v b="$(cat "$WORK/isolated.at" 2>/dev/null || echo 0)" 'BEGIN { printf "%.3f", b - a }')
-# What is measured here includes starting the Karaf client (0.7-1.6 s on 2 cores), so it is only an
-# upper bound and is reported, not judged; the <= 1 s isolation figure is asserted by ClusterIT, where
-# the Security Server times it from the command to the other nodes' acks.
-info "isolation in force on colby at most ${ISOLATION} s after the command was typed (includes the Karaf client's start; a no-op command took ${NOOP} s)"
+# from the moment the Security Server began (the instant dsi:compromised prints, this machine's clock)
+# to the moment the poller saw colby's kernel table change (same clock, polled every 10 ms)
+T_DECLARED=$(grep -o 'declared compromised at [0-9T:.Z-]*' "$WORK/compromised.out" | awk '{print $4}' | sed 's/:$//')
+T_DECLARED_S=$(date -d "$T_DECLARED" +%s.%N 2>/dev/null)
+ISOLATION=$(awk -v a="${T_DECLARED_S:-0}" -v b="$(cat "$WORK/isolated.at" 2>/dev/null || echo 0)" 'BEGIN { printf "%.3f", b - a }')
+info "isolation in force in colby's kernel ${ISOLATION} s after the Security Server began dsi:compromised (at $T_DECLARED)"
+check "munster isolated from colby within 1 s (${ISOLATION} s)" \
+	awk -v i="$ISOLATION" -v d="${T_DECLARED_S:-}" 'BEGIN { exit !(d != "" && i > 0 && i <= 1.0) }'
 check "munster isolated: colby's DSM loaded the amended policy" test -s "$WORK/isolated.at"
 BE_SEEN=$(grep -c processing "$WORK/munster/RingBellBE.log")
 quote colby 20 9000 1500
@@ -453,7 +454,7 @@ rss_of() { # RSS (MiB) of the java process under a Karaf launcher pid
 }
 info "wall time to the first enforced denial: ${T_DENIAL} s from the start (${T_DENIAL_POLICY} s after dsi:policy-update)"
 for n in "${NODES[@]}"; do info "$n: Karaf RSS $(rss_of ${KPID[$n]}) MiB"; done
-info "isolation of munster: at most ${ISOLATION} s including the Karaf client's start (no-op command: ${NOOP} s)"
+info "isolation of munster from colby: ${ISOLATION} s after the Security Server began dsi:compromised"
 info "total: $(since $T_START) s"
 echo "$PASS passed, $FAIL failed"
 [ $FAIL = 0 ]

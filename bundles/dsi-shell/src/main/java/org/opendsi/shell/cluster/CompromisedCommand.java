@@ -17,8 +17,9 @@ public class CompromisedCommand extends ClusterCommandSupport {
         if (snid < 1 || snid > 0xFFFF_FFFEL) {
             throw new IllegalArgumentException("SnID must be in 1..4294967294");
         }
+        java.time.Instant declared = java.time.Instant.now();
         CompromiseResult r = requireServer("dsi:compromised").compromised((int) snid);
-        out().println("Node " + snid + " declared compromised:");
+        out().println("Node " + snid + " declared compromised at " + declared + ":");
         out().println("  certificates revoked: " + r.revokedCertificates() + " (revocation list pushed to every node)");
         out().println("  disconnected: " + (r.disconnected() ? "yes" : "no (was not connected)"));
         out().println(r.policyAmended() ? "  policy version " + r.policyVersion() + " marks it compromised: its labels are refused"
