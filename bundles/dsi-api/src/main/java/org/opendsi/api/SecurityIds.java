@@ -11,6 +11,11 @@ public final class SecurityIds {
     public static final int ANY = 0xFFFFFFFF;
     /** Largest id a policy may assign (ANY is reserved). */
     public static final long MAX_ID = 0xFFFFFFFEL;
+    /**
+     * Largest SnID a node may have: the kernel DSM's IP-option label carries the SnID in 16 bits
+     * (65535 is kept free), so a node with a larger id could never be named by a label.
+     */
+    public static final int MAX_SNID = 65534;
 
     private SecurityIds() {
     }

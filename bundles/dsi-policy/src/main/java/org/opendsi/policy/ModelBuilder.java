@@ -127,7 +127,12 @@ final class ModelBuilder {
                     }
                     if (snid == SecurityIds.UNLABELED) {
                         errors.add(e.loc(), "SnID 0 is reserved for unlabeled packets and cannot be declared;"
-                                + " expected a SnID in 1.." + SecurityIds.MAX_ID);
+                                + " expected a SnID in 1.." + SecurityIds.MAX_SNID);
+                        break;
+                    }
+                    if (Integer.compareUnsigned(snid, SecurityIds.MAX_SNID) > 0) {
+                        errors.add(e.loc(), "SnID " + Integer.toUnsignedString(snid) + " cannot be declared: the kernel"
+                                + " DSM's label carries 16-bit SnIDs; expected a SnID in 1.." + SecurityIds.MAX_SNID);
                         break;
                     }
                     PolicyModel.Node prev = nodes.get(snid);

@@ -126,6 +126,18 @@ class ParserErrorsTest {
     }
 
     @Test
+    void aSnIdTheKernelLabelCannotCarryIsRefusedWhereItIsDeclared() {
+        String xml = dsp(""
+                + "  <nodes>\n"
+                + "    <node snid=\"65534\" name=\"last\" address=\"10.0.0.1\"/>\n"      // 4: the largest
+                + "    <node snid=\"70000\" name=\"big\" address=\"10.0.0.2\"/>\n"       // 5
+                + "  </nodes>\n");
+        List<PolicyError> e = errors(xml);
+        assertError(e, 5, 0, "SnID 70000 cannot be declared: the kernel DSM's label carries 16-bit SnIDs; expected a SnID in 1..65534");
+        assertEquals(1, e.size(), e.toString());
+    }
+
+    @Test
     void semanticErrorsAreAllCollectedAndLocated() {
         String xml = dsp(""
                 + "  <nodes>\n"

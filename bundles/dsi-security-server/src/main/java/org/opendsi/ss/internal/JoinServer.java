@@ -23,6 +23,7 @@ import javax.net.ssl.SSLSocket;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.opendsi.api.SecurityIds;
 import org.opendsi.keys.Credentials;
 import org.opendsi.keys.DsiTls;
 import org.opendsi.keys.JoinRequest;
@@ -137,8 +138,9 @@ final class JoinServer implements AutoCloseable {
         try {
             JsonNode req = Json.MAPPER.readTree(line);
             long snid = req.path("snid").asLong(-1);
-            if (snid < 1 || snid > 0xFFFF_FFFEL) {
-                throw new JoinException("INVALID", "join refused: SnID " + snid + " is outside 1..4294967294");
+            if (snid < 1 || snid > SecurityIds.MAX_SNID) {
+                throw new JoinException("INVALID", "join refused: SnID " + snid + " is outside 1.." + SecurityIds.MAX_SNID
+                        + " (the kernel DSM's label carries 16-bit SnIDs)");
             }
             JoinRequest jr = new JoinRequest(Json.text(req, "name"), Json.unb64(req, "nodeCaCsr"),
                     Json.unb64(req, "channelCsr"));

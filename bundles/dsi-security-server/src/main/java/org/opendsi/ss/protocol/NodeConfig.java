@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Map;
 
+import org.opendsi.api.SecurityIds;
+
 /**
  * This node's place in the cluster, from configuration PID {@value #PID}
  * ({@code etc/org.opendsi.node.cfg}), read by both the Security Server and the Security Manager.
@@ -19,7 +21,7 @@ public record NodeConfig(NodeRole role, String cluster, int snid, String name, S
         String data = System.getProperty("karaf.data", "data");
         String dir = str(p, "data.dir", data + "/dsi").replace("${karaf.data}", data);
         return new NodeConfig(NodeRole.parse(str(p, "role", "embedded")), str(p, "cluster", "dsi"),
-                num(p, "snid", 1, 1, 0xFFFF_FFFEL), str(p, "name", hostname()), str(p, "address", "127.0.0.1"),
+                num(p, "snid", 1, 1, SecurityIds.MAX_SNID), str(p, "name", hostname()), str(p, "address", "127.0.0.1"),
                 str(p, "ss.host", "127.0.0.1"), num(p, "ss.port", 8843, 1, 65535), str(p, "listen.host", "0.0.0.0"),
                 num(p, "listen.port", 8843, 0, 65535), num(p, "join.port", 8844, 0, 65535), Paths.get(dir),
                 num(p, "alarm.queue.max", 10000, 1, 10_000_000), num(p, "heartbeat.seconds", 5, 1, 3600));

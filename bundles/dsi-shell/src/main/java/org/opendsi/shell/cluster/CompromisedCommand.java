@@ -14,8 +14,8 @@ public class CompromisedCommand extends ClusterCommandSupport {
 
     @Override
     public Object execute() throws Exception {
-        if (snid < 1 || snid > 0xFFFF_FFFEL) {
-            throw new IllegalArgumentException("SnID must be in 1..4294967294");
+        if (snid < 1 || snid > org.opendsi.api.SecurityIds.MAX_SNID) {
+            throw new IllegalArgumentException("SnID must be in 1.." + org.opendsi.api.SecurityIds.MAX_SNID);
         }
         java.time.Instant declared = java.time.Instant.now();
         CompromiseResult r = requireServer("dsi:compromised").compromised((int) snid);

@@ -11,7 +11,7 @@ import org.opendsi.dsm.DsmUnavailableException;
         + " in org.opendsi.dsm and the kernel DSM re-attached with it")
 public class SetNodeIdCommand extends DsmCommandSupport {
 
-    @Argument(index = 0, name = "snid", description = "The new SnID (1..4294967294)", required = true)
+    @Argument(index = 0, name = "snid", description = "The new SnID (1..65534: the DSM's label carries 16 bits)", required = true)
     String snid;
 
     @Override
@@ -19,6 +19,10 @@ public class SetNodeIdCommand extends DsmCommandSupport {
         int target = SecurityIds.parse("SnID", snid);
         if (target == SecurityIds.UNLABELED) {
             throw new IllegalArgumentException("SnID 0 is reserved for unlabeled nodes");
+        }
+        if (Integer.compareUnsigned(target, SecurityIds.MAX_SNID) > 0) {
+            throw new IllegalArgumentException("SnID " + snid + " is out of range 1.." + SecurityIds.MAX_SNID
+                    + " (the kernel DSM's label carries 16-bit SnIDs)");
         }
         int previous = dsm.nodeId();
         try {
