@@ -91,6 +91,17 @@ public abstract class DsiTestSupport {
         for (String o : java17) {
             options.add(new VMOption(o));
         }
+        // The distribution's boot features as a stage of their own: Pax Exam appends its features to
+        // featuresBoot, so its remote bundle context starts only after DSI's deployment (with its
+        // refreshes) is complete; installed during it, the probe was once refused ("Resolver hook
+        // prevented resolution").
+        String boot = bootFeatures(new File(distribution));
+        if (boot != null) {
+            options.add(editConfigurationFilePut("etc/org.apache.karaf.features.cfg", "featuresBoot", "(" + boot + ")"));
+        }
+        if (Boolean.getBoolean("dsi.itest.keep")) {   // -Ddsi.itest.keep=true: keep target/exam/* for diagnosis
+            options.add(org.ops4j.pax.exam.karaf.options.KarafDistributionOption.keepRuntimeFolder());
+        }
         options.addAll(List.of(extraOptions()));
         return options.toArray(new Option[0]);
     }
@@ -110,6 +121,29 @@ public abstract class DsiTestSupport {
                 editConfigurationFilePut("etc/org.opendsi.dsm.cfg", "cgroup.root", cgroupBase + "/" + tag),
                 editConfigurationFilePut("etc/org.opendsi.dsm.cfg", "pin.dir", "/sys/fs/bpf/" + tag),
                 editConfigurationFilePut("etc/org.opendsi.dsm.cfg", "detach.on.stop", "true"));
+    }
+
+    /** featuresBoot of the distribution archive (a .tar.gz), or null if it cannot be read. */
+    static String bootFeatures(File archive) {
+        try (java.io.InputStream in = new java.util.zip.GZIPInputStream(new java.io.FileInputStream(archive))) {
+            byte[] header = new byte[512];
+            while (in.readNBytes(header, 0, 512) == 512 && header[0] != 0) {
+                String name = new String(header, 0, 100, java.nio.charset.StandardCharsets.US_ASCII).trim().replace("\0", "");
+                String sizeField = new String(header, 124, 12, java.nio.charset.StandardCharsets.US_ASCII).replace("\0", "").trim();
+                long size = sizeField.isEmpty() ? 0 : Long.parseLong(sizeField, 8);
+                long padded = (size + 511) / 512 * 512;
+                if (name.endsWith("/etc/org.apache.karaf.features.cfg")) {
+                    java.util.Properties p = new java.util.Properties();
+                    p.load(new java.io.ByteArrayInputStream(in.readNBytes((int) size)));
+                    String v = p.getProperty("featuresBoot");
+                    return v == null || v.isBlank() ? null : v.trim();
+                }
+                in.skipNBytes(padded);
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            System.out.println("featuresBoot not read from " + archive + ": " + e);
+        }
+        return null;
     }
 
     /** Options a test class adds to (or overrides in) the common configuration. */
