@@ -220,8 +220,9 @@ static __always_inline void emit(struct ev_args *a, struct dsm_config *cfg)
 	__u32 rate = cfg->rate_per_sec ? cfg->rate_per_sec : 5;
 
 	if (rv) {
-		if (now - rv->win_start >= 1000000000ull) {
-			rv->win_start = now;
+		__u32 now_ms = (__u32)(now / 1000000);
+		if (now_ms - rv->win_ms >= 1000) {   /* u32 arithmetic: right across the wrap */
+			rv->win_ms = now_ms;
 			rv->count = 0;
 		}
 		if (rv->count >= rate) {
@@ -230,10 +231,11 @@ static __always_inline void emit(struct ev_args *a, struct dsm_config *cfg)
 			return;
 		}
 		rv->count++;
-		suppressed = rv->suppressed;
-		rv->suppressed = 0;
+		/* one atomic exchange: a suppression counted on another CPU meanwhile is reported
+		 * once, here or with the flow's next record (a read-then-reset could report it twice) */
+		suppressed = (__u32)__sync_lock_test_and_set(&rv->suppressed, 0);
 	} else {
-		struct dsm_rl_val nv = { .win_start = now, .count = 1 };
+		struct dsm_rl_val nv = { .win_ms = (__u32)(now / 1000000), .count = 1 };
 		bpf_map_update_elem(&dsm_rl, &rk, &nv, BPF_ANY);
 	}
 

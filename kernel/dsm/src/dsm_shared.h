@@ -118,7 +118,9 @@ struct dsm_rl_key {
 	__u32 type; __u32 proto; __u32 saddr; __u32 daddr;
 	__u16 sport; __u16 dport; __u32 src_scid; __u32 tgt_scid; __u32 pid;
 };
-struct dsm_rl_val { __u64 win_start; __u32 count; __u32 suppressed; };
+/* suppressed is 64-bit so that it can be taken and reset in one atomic exchange (BPF has 32-bit
+ * exchange only with alu32 code); the window start is in ms, compared in u32 arithmetic */
+struct dsm_rl_val { __u64 suppressed; __u32 win_ms; __u32 count; };
 
 /* Same layout as struct dsm_event in include/dsm.h (checked by a static assertion in libdsm);
  * time_ns is CLOCK_MONOTONIC here, libdsm converts it to CLOCK_REALTIME. */
