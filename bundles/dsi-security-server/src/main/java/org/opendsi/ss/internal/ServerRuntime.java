@@ -178,10 +178,30 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
             sccError = null;
         } catch (SccException e) {
             sccError = "cannot listen on " + cfg.listenHost() + ":" + cfg.listenPort() + ": " + e.getMessage();
-            LOG.error("Security Server SCC: {}", sccError);
             s.close();
+            // e.g. the port not yet released after a restart of the listener (certificate renewal):
+            // try again soon instead of staying deaf until an operator notices
+            if (!executor.isShutdown()) {
+                long delay = sccRetryMillis;
+                sccRetryMillis = Math.min(delay * 2, SCC_RETRY_MAX_MILLIS);
+                LOG.error("Security Server SCC: {}; retrying in {} ms", sccError, delay);
+                executor.schedule(() -> {
+                    if (server == null && !executor.isShutdown()) {
+                        startScc();
+                    }
+                }, delay, TimeUnit.MILLISECONDS);
+            } else {
+                LOG.error("Security Server SCC: {}", sccError);
+            }
+            return;
         }
+        sccRetryMillis = SCC_RETRY_FIRST_MILLIS;
     }
+
+    /** Retries of a listener that could not start: 2 s, doubling, at most every 5 min. */
+    static final long SCC_RETRY_FIRST_MILLIS = 2_000;
+    static final long SCC_RETRY_MAX_MILLIS = 300_000;
+    private volatile long sccRetryMillis = SCC_RETRY_FIRST_MILLIS;
 
     private void housekeeping() {
         try {

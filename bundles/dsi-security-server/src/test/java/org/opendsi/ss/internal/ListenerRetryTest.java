@@ -1,0 +1,49 @@
+package org.opendsi.ss.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.opendsi.keys.ClusterCa;
+import org.opendsi.keys.PkiSettings;
+import org.opendsi.policy.internal.PolicyServiceImpl;
+import org.opendsi.scc.SccTransport;
+import org.opendsi.ss.protocol.NodeConfig;
+import org.opendsi.ss.protocol.NodeRole;
+
+/** A Security Server whose SCC port is taken keeps trying and listens once the port is free. */
+class ListenerRetryTest {
+
+    @Test
+    void aListenerThatCouldNotStartIsRetriedUntilThePortIsFree(@TempDir Path dir) throws Exception {
+        ServerSocket blocker = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        int port = blocker.getLocalPort();
+        NodeConfig cfg = new NodeConfig(NodeRole.SERVER, "dsi", 1, "ss", "127.0.0.1", "127.0.0.1", port, "127.0.0.1",
+                port, 0, dir, 1000, 5);
+        PolicyServiceImpl policy = new PolicyServiceImpl();
+        policy.activate(Map.of(PolicyServiceImpl.HISTORY_DIR, dir.resolve("policy").toString()));
+        try (SccTransport transport = SccTransport.newTransport(1, 1);
+             ServerRuntime ss = new ServerRuntime(cfg, policy, transport, new FileServerStore(dir.resolve("store")),
+                     new ClusterCa(PkiSettings.of(dir.resolve("keys"), "dsi")))) {
+            ss.start();
+            assertNull(ss.sccSocketAddress(), "the port is taken");
+            assertTrue(ss.status().toString().contains("cannot listen"), ss.status().toString());
+            blocker.close();
+            long end = System.currentTimeMillis() + 15_000;
+            while (ss.sccSocketAddress() == null && System.currentTimeMillis() < end) {
+                Thread.sleep(100);
+            }
+            assertEquals(port, ss.sccSocketAddress() == null ? -1 : ss.sccSocketAddress().getPort(),
+                    "listening on its port once it was free");
+        } finally {
+            blocker.close();
+        }
+    }
+}
