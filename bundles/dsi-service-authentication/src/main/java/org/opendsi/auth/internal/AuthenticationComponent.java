@@ -14,6 +14,7 @@ import org.opendsi.api.auth.AuthenticationService;
 import org.opendsi.api.auth.ProcessCertificate;
 import org.opendsi.dsm.Dsm;
 import org.opendsi.keys.KeyManagementService;
+import org.opendsi.keys.NodeKeys;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
@@ -34,6 +35,8 @@ import org.slf4j.LoggerFactory;
  * <li>{@code ttl.minutes} (60), {@code rate.per.minute} (10 requests per pid), {@code max.request.bytes}
  * (16384), {@code read.timeout.ms} (5000), {@code threads} (2).</li>
  * </ul>
+ * Needs key management for the node CA; without it (stopped, being replaced) the service keeps its socket
+ * and refuses requests with that reason.
  * Registers {@link AuthenticationService} itself, with {@code dsi.service.type=authentication} and
  * {@code dsi.service.version} = this bundle's version.
  */
@@ -44,8 +47,12 @@ public class AuthenticationComponent implements AuthenticationService {
     public static final String PID = "org.opendsi.auth";
     private static final Logger LOG = LoggerFactory.getLogger(AuthenticationComponent.class);
 
-    @Reference
-    private KeyManagementService keyManagement;
+    /**
+     * Dynamic: while key management is away the service stays registered and listening (dsi:services
+     * shows it DEGRADED) and refuses each request with that reason, instead of vanishing with its socket.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile KeyManagementService keyManagement;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile Dsm dsm;
@@ -64,7 +71,7 @@ public class AuthenticationComponent implements AuthenticationService {
         int maxRequest = (int) num(props, "max.request.bytes", 16384);
         Duration readTimeout = Duration.ofMillis(num(props, "read.timeout.ms", 5000));
         int threads = (int) num(props, "threads", 2);
-        authenticator = new Authenticator(keyManagement::nodeKeys, this::contextOf, ttl,
+        authenticator = new Authenticator(this::nodeKeys, this::contextOf, ttl,
                 new RateLimiter(rate, TimeUnit.MINUTES.toNanos(1), System::nanoTime));
         try {
             server = new UnixSocketServer(socket, mode, maxRequest, readTimeout, threads, authenticator);
@@ -94,6 +101,15 @@ public class AuthenticationComponent implements AuthenticationService {
             server.close();
             server = null;
         }
+    }
+
+    private NodeKeys nodeKeys() {
+        KeyManagementService k = keyManagement;
+        if (k == null) {
+            throw new AuthenticationException("key management is not available on this node"
+                    + " (the key-management service is stopped or not installed; see dsi:services)");
+        }
+        return k.nodeKeys();
     }
 
     private int contextOf(int pid) {

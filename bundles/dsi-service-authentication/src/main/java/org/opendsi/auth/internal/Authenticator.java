@@ -73,6 +73,8 @@ final class Authenticator implements UnixSocketServer.Handler {
         NodeKeys k;
         try {
             k = keys.get();
+        } catch (AuthenticationException e) {
+            throw e;
         } catch (RuntimeException e) {
             throw new AuthenticationException("no node CA on this node: " + e.getMessage(), e);
         }

@@ -177,6 +177,26 @@ class AuthSocketTest {
         assertTrue(r.tryAcquire(1));
     }
 
+    /** Key management stopped: the socket stays and answers with the reason; it issues again once key management is back. */
+    @Test
+    void keyManagementAwayIsARefusalOnTheSameSocket() throws Exception {
+        contexts.put(SELF, 10);
+        java.util.concurrent.atomic.AtomicBoolean away = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Path other = dir.resolve("run/auth2.sock");
+        Authenticator a = new Authenticator(() -> {
+            if (away.get()) {
+                throw new org.opendsi.api.auth.AuthenticationException("key management is not available on this node");
+            }
+            return node;
+        }, contexts::get, Duration.ofMinutes(60), new RateLimiter(5, TimeUnit.MINUTES.toNanos(1), System::nanoTime));
+        try (UnixSocketServer s = new UnixSocketServer(other, "rw-rw-rw-", 16384, Duration.ofMillis(1500), 2, a)) {
+            var e = assertThrows(AuthClient.RefusedException.class, () -> AuthClient.request(other));
+            assertEquals("key management is not available on this node", e.getMessage());
+            away.set(false);
+            assertEquals(10, AuthClient.request(other).id().scid());
+        }
+    }
+
     @Test
     void unjoinedNodeIsARefusal() {
         contexts.put(SELF, 10);
