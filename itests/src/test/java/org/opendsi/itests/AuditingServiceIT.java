@@ -9,7 +9,6 @@ import java.util.Collection;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -49,17 +48,6 @@ public class AuditingServiceIT extends DsiTestSupport {
         Collection<ServiceReference<AuditService>> refs =
                 bundleContext.getServiceReferences(AuditService.class, "(dsi.service.type=auditing)");
         return refs.isEmpty() ? null : refs.iterator().next();
-    }
-
-    private static void await(String what, BooleanSupplier cond) throws InterruptedException {
-        long end = System.currentTimeMillis() + 30_000;
-        while (System.currentTimeMillis() < end) {
-            if (cond.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("timed out waiting for " + what);
     }
 
     /** Hands the event to every registered DsmEventListener, as dsi-dsm does. */

@@ -76,8 +76,8 @@ public class AuthKeysLifecycleIT extends DsiTestSupport {
 
     @Before
     public void onceKernelAndServices() throws Exception {
-        await("authentication and key management ACTIVE", () -> line("authentication").contains(" ACTIVE ")
-                && line("key-management").contains(" ACTIVE "));
+        await("authentication and key management ACTIVE", () -> serviceLine("authentication").contains(" ACTIVE ")
+                && serviceLine("key-management").contains(" ACTIVE "));
         if (kernel == null) {
             boolean root = "root".equals(System.getProperty("user.name"));
             kernel = root && dsm.status().available();
@@ -118,7 +118,7 @@ public class AuthKeysLifecycleIT extends DsiTestSupport {
         editCfg("org.opendsi.auth", "socket.path", newSocket.toString());
         await("authentication listening on " + newSocket + " only", () -> isSocket(newSocket) && !Files.exists(oldSocket)
                 && Path.of(auth().socketPath()).equals(newSocket));
-        await("authentication registered again", () -> line("authentication").contains(" ACTIVE "));
+        await("authentication registered again", () -> serviceLine("authentication").contains(" ACTIVE "));
 
         // the new path answers, the old one does not
         String answer = probe(newSocket);
@@ -156,8 +156,8 @@ public class AuthKeysLifecycleIT extends DsiTestSupport {
                     && rsa.getModulus().bitLength() == 3072;
         });
         // key management reconfigured in place: it stays registered and authentication keeps working with it
-        assertTrue(line("key-management"), line("key-management").contains(" ACTIVE "));
-        assertTrue(line("authentication"), line("authentication").contains(" ACTIVE "));
+        assertTrue(serviceLine("key-management"), serviceLine("key-management").contains(" ACTIVE "));
+        assertTrue(serviceLine("authentication"), serviceLine("authentication").contains(" ACTIVE "));
         if (kernel) {
             ClientAnswer a = requestFromContext(socket());
             assertNotNull(a.output, a.leaf());
@@ -172,8 +172,8 @@ public class AuthKeysLifecycleIT extends DsiTestSupport {
         Bundle authBundle = bundle("dsi-service-authentication");
         try {
             authBundle.stop();
-            await("authentication MISSING", () -> line("authentication").contains(" MISSING "));
-            assertTrue(line("key-management"), line("key-management").contains(" ACTIVE "));
+            await("authentication MISSING", () -> serviceLine("authentication").contains(" MISSING "));
+            assertTrue(serviceLine("key-management"), serviceLine("key-management").contains(" ACTIVE "));
             assertFalse("the socket is gone while authentication is stopped", Files.exists(socket));
             String answer = probe(socket);
             assertTrue(answer, answer.startsWith("NO ANSWER"));
@@ -185,7 +185,7 @@ public class AuthKeysLifecycleIT extends DsiTestSupport {
         } finally {
             authBundle.start();
         }
-        await("authentication ACTIVE again on " + socket, () -> line("authentication").contains(" ACTIVE ") && isSocket(socket));
+        await("authentication ACTIVE again on " + socket, () -> serviceLine("authentication").contains(" ACTIVE ") && isSocket(socket));
         if (kernel) {
             ClientAnswer a = requestFromContext(socket);
             assertNotNull(a.output, a.leaf());
@@ -217,9 +217,9 @@ public class AuthKeysLifecycleIT extends DsiTestSupport {
         Bundle keysBundle = bundle("dsi-service-key-management");
         try {
             keysBundle.stop();
-            await("key-management MISSING, authentication DEGRADED", () -> line("key-management").contains(" MISSING ")
-                    && line("authentication").contains(" DEGRADED "));
-            String auth = line("authentication");
+            await("key-management MISSING, authentication DEGRADED", () -> serviceLine("key-management").contains(" MISSING ")
+                    && serviceLine("authentication").contains(" DEGRADED "));
+            String auth = serviceLine("authentication");
             assertTrue(auth, auth.contains("key-management (missing)"));
             assertTrue("authentication keeps its socket", isSocket(socket));
             String reason = "key management is not available on this node";
@@ -243,9 +243,9 @@ public class AuthKeysLifecycleIT extends DsiTestSupport {
         } finally {
             keysBundle.start();
         }
-        await("key-management and authentication ACTIVE again", () -> line("key-management").contains(" ACTIVE ")
-                && line("authentication").contains(" ACTIVE "));
-        assertTrue(line("authentication"), line("authentication").trim().endsWith("key-management"));
+        await("key-management and authentication ACTIVE again", () -> serviceLine("key-management").contains(" ACTIVE ")
+                && serviceLine("authentication").contains(" ACTIVE "));
+        assertTrue(serviceLine("authentication"), serviceLine("authentication").trim().endsWith("key-management"));
         if (kernel) {
             ClientAnswer a = requestFromContext(socket);
             assertNotNull(a.output, a.leaf());
@@ -368,75 +368,6 @@ public class AuthKeysLifecycleIT extends DsiTestSupport {
             return a.isOther();
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    /** Sets key = value in etc/PID.cfg as an operator would; fileinstall applies it. */
-    private static void editCfg(String pid, String key, String value) throws Exception {
-        Path cfg = Paths.get(System.getProperty("karaf.etc"), pid + ".cfg");
-        List<String> lines = Files.exists(cfg) ? Files.readAllLines(cfg) : List.of();
-        StringBuilder out = new StringBuilder();
-        boolean done = false;
-        for (String l : lines) {
-            if (l.matches("\\s*" + java.util.regex.Pattern.quote(key) + "\\s*=.*")) {
-                l = key + " = " + value;
-                done = true;
-            }
-            out.append(l).append('\n');
-        }
-        if (!done) {
-            out.append(key).append(" = ").append(value).append('\n');
-        }
-        Files.writeString(cfg, out.toString());
-    }
-
-    /** The dsi:services --no-format row of type, columns separated by one space, and one at each end. */
-    private String line(String type) {
-        String all;
-        try {
-            all = execute("dsi:services --no-format");
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        for (String l : all.split("\\R")) {
-            if (l.trim().split("\\s+")[0].equals(type)) {
-                return " " + l.trim().replaceAll("\\s+", " ") + " ";
-            }
-        }
-        throw new AssertionError("no line for " + type + " in\n" + all);
-    }
-
-    private Bundle bundle(String bsn) {
-        for (Bundle b : bundleContext.getBundles()) {
-            if (bsn.equals(b.getSymbolicName())) {
-                return b;
-            }
-        }
-        throw new AssertionError("no bundle " + bsn);
-    }
-
-    private interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static void await(String what, Check cond) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        Throwable last = null;
-        while (true) {
-            boolean ok;
-            try {
-                ok = cond.ok();
-            } catch (Exception | AssertionError e) {
-                last = e;
-                ok = false;
-            }
-            if (ok) {
-                return;
-            }
-            if (System.nanoTime() > end) {
-                fail("timed out waiting for " + what + (last == null ? "" : " (last error: " + last + ")"));
-            }
-            Thread.sleep(200);
         }
     }
 }

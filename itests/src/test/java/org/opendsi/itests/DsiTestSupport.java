@@ -22,6 +22,7 @@ import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.karaf.options.LogLevelOption.LogLevel;
 import org.ops4j.pax.exam.options.extra.VMOption;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.apache.karaf.features.BootFinished;
 
@@ -144,6 +145,79 @@ public abstract class DsiTestSupport {
             System.out.println("featuresBoot not read from " + archive + ": " + e);
         }
         return null;
+    }
+
+    // ------------------------------------------------------------------ shared by the service tests
+
+    /** The dsi:services --no-format row of type, columns separated by one space, and one at each end. */
+    protected String serviceLine(String type) {
+        String all;
+        try {
+            all = execute("dsi:services --no-format");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        for (String l : all.split("\\R")) {
+            if (l.trim().split("\\s+")[0].equals(type)) {
+                return " " + l.trim().replaceAll("\\s+", " ") + " ";
+            }
+        }
+        throw new AssertionError("no line for " + type + " in\n" + all);
+    }
+
+    protected Bundle bundle(String bsn) {
+        for (Bundle b : bundleContext.getBundles()) {
+            if (bsn.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        throw new AssertionError("no bundle " + bsn);
+    }
+
+    /** Sets key = value in etc/PID.cfg as an operator would; fileinstall applies it. */
+    protected static void editCfg(String pid, String key, String value) throws Exception {
+        java.nio.file.Path cfg = java.nio.file.Paths.get(System.getProperty("karaf.etc"), pid + ".cfg");
+        List<String> lines = java.nio.file.Files.exists(cfg) ? java.nio.file.Files.readAllLines(cfg) : List.of();
+        StringBuilder out = new StringBuilder();
+        boolean done = false;
+        for (String l : lines) {
+            if (l.matches("\\s*" + java.util.regex.Pattern.quote(key) + "\\s*=.*")) {
+                l = key + " = " + value;
+                done = true;
+            }
+            out.append(l).append('\n');
+        }
+        if (!done) {
+            out.append(key).append(" = ").append(value).append('\n');
+        }
+        java.nio.file.Files.writeString(cfg, out.toString());
+    }
+
+    /** A condition to wait for; an exception or assertion error counts as "not yet". */
+    protected interface Check {
+        boolean ok() throws Exception;
+    }
+
+    /** Waits up to 30 s for cond; fails naming what it waited for and the last error seen. */
+    protected static void await(String what, Check cond) throws InterruptedException {
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        Throwable last = null;
+        while (true) {
+            boolean ok;
+            try {
+                ok = cond.ok();
+            } catch (Exception | AssertionError e) {
+                last = e;
+                ok = false;
+            }
+            if (ok) {
+                return;
+            }
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out waiting for " + what + (last == null ? "" : " (last error: " + last + ")"));
+            }
+            Thread.sleep(200);
+        }
     }
 
     /** Options a test class adds to (or overrides in) the common configuration. */

@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import java.util.List;
 
@@ -68,41 +67,12 @@ public class ServicesIT extends DsiTestSupport {
         return true;
     }
 
-    private static void await(String what, BooleanSupplier cond) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(100);
-        }
-    }
-
     private String services() {
         try {
             return execute("dsi:services --no-format");
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** The dsi:services line of a type. */
-    private String line(String type) {
-        for (String l : services().split("\\R")) {
-            if (l.trim().split("\\s+")[0].equals(type)) {
-                return l;
-            }
-        }
-        throw new AssertionError("no line for " + type + " in\n" + services());
-    }
-
-    private Bundle bundle(String bsn) {
-        for (Bundle b : bundleContext.getBundles()) {
-            if (bsn.equals(b.getSymbolicName())) {
-                return b;
-            }
-        }
-        throw new AssertionError("no bundle " + bsn);
     }
 
     private static String ask(String line) throws Exception {
@@ -122,14 +92,14 @@ public class ServicesIT extends DsiTestSupport {
         try {
             String all = services();
             System.out.println(all);
-            String acs = line("access-control");
+            String acs = serviceLine("access-control");
             assertTrue(acs, acs.contains("1.0.0") && acs.contains("dsi-service-access-control")
                     && acs.contains("AccessControlComponent") && acs.contains("auditing"));
             assertTrue(acs, acs.contains("ACTIVE") || acs.contains("DEGRADED"));
-            String keys = line("key-management");
+            String keys = serviceLine("key-management");
             assertTrue(keys, keys.contains("dsi-service-key-management") && keys.contains("ACTIVE"));
             for (String other : new String[] {"auditing", "authentication"}) {
-                String l = line(other); // listed, MISSING while not built yet
+                String l = serviceLine(other);
                 assertTrue(l, l.contains("ACTIVE") || l.contains("DEGRADED") || l.contains("MISSING"));
             }
 
@@ -149,14 +119,14 @@ public class ServicesIT extends DsiTestSupport {
             // hot swap: stop access control -> MISSING, the kernel keeps its table; start -> back
             Bundle b = bundle("dsi-service-access-control");
             b.stop();
-            await("access-control MISSING", () -> line("access-control").contains("MISSING"));
+            await("access-control MISSING", () -> serviceLine("access-control").contains("MISSING"));
             if (kernel) {
                 assertEquals("the kernel keeps the table while access control is away", version, dsm.tableVersion());
                 assertTrue(dsm.status().available());
             }
             b.start();
-            await("access-control back", () -> !line("access-control").contains("MISSING"));
-            assertTrue(line("access-control").contains("dsi-service-access-control"));
+            await("access-control back", () -> !serviceLine("access-control").contains("MISSING"));
+            assertTrue(serviceLine("access-control").contains("dsi-service-access-control"));
             if (kernel) {
                 assertEquals(version, dsm.tableVersion());
             }
@@ -216,8 +186,8 @@ public class ServicesIT extends DsiTestSupport {
         Bundle auditing = bundle("dsi-service-auditing");
         auditing.stop();
         try {
-            await("auditing MISSING", () -> line("auditing").contains("MISSING"));
-            String acs = line("access-control");
+            await("auditing MISSING", () -> serviceLine("auditing").contains("MISSING"));
+            String acs = serviceLine("access-control");
             assertTrue(acs, acs.contains("DEGRADED") && acs.contains("auditing (missing)"));
             String update = execute("dsi:policy-update " + sample("permissive.xml"));
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("Policy version (\\d+)").matcher(update);
@@ -231,8 +201,8 @@ public class ServicesIT extends DsiTestSupport {
                 }
             });
             auditing.start();
-            await("auditing ACTIVE", () -> line("auditing").contains("ACTIVE"));
-            await("access-control ACTIVE again", () -> line("access-control").contains("ACTIVE"));
+            await("auditing ACTIVE", () -> serviceLine("auditing").contains("ACTIVE"));
+            await("access-control ACTIVE again", () -> serviceLine("access-control").contains("ACTIVE"));
             String needle = "policy version " + version + " (";
             await("the POLICY_LOADED record of version " + version + " in the journal", () -> {
                 try {
@@ -256,20 +226,7 @@ public class ServicesIT extends DsiTestSupport {
 
     /** Edits etc/org.opendsi.access.cfg as an operator would; fileinstall applies it live. */
     private static void setLabels(String value) throws Exception {
-        Path cfg = Paths.get(System.getProperty("karaf.etc"), "org.opendsi.access.cfg");
-        StringBuilder out = new StringBuilder();
-        boolean done = false;
-        for (String l : Files.readAllLines(cfg)) {
-            if (l.matches("\\s*labels\\s*=.*")) {
-                l = "labels = " + value;
-                done = true;
-            }
-            out.append(l).append('\n');
-        }
-        if (!done) {
-            out.append("labels = ").append(value).append('\n');
-        }
-        Files.writeString(cfg, out.toString());
+        editCfg("org.opendsi.access", "labels", value);
     }
 
     /** A bash moved into context scid before it connects to 127.0.0.1:port: OK or FAIL. */
