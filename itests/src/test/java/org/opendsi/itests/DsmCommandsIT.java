@@ -62,6 +62,15 @@ public class DsmCommandsIT extends DsiTestSupport {
             String setSid = execute("dsi:set-sid " + bin + " 10");
             assertEquals("Changing from SID 0 to SID 10", setSid.trim());
             assertEquals(10, dsm.readLabel(bin));
+            // the operator's label change is journaled by the auditing service
+            await("the LABEL record of " + bin, () -> {
+                for (String l : execute("dsi:audit --no-format --limit 0").split("\\R")) {
+                    if (l.contains("LABEL") && l.contains("Operator labeled " + bin + " with context 10")) {
+                        return true;
+                    }
+                }
+                return false;
+            });
             String ls = execute("dsi:ls --no-format " + dir);
             assertTrue(ls, ls.matches("(?s).*\\b10\\b.*PhoneManiaEP.*"));
 
