@@ -173,6 +173,9 @@ for n in "${NODES[@]}"; do
 	cfg $n org.opendsi.dsm detach.on.stop true
 	# demo: an alarm after 3 denials of one flow within a minute (shipped default: 20)
 	cfg $n org.opendsi.audit detector.denials.count 3
+	# demo: audit summaries to the Security Server every 10 s (shipped default: 900)
+	cfg $n org.opendsi.audit summary.interval.seconds 10
+	cfg $n org.opendsi.audit node.name $n
 	cp "$ROOT"/demo/apps/build/* "$WORK/$n/demo/"
 done
 cfg colby org.opendsi.node role server
@@ -352,6 +355,16 @@ done
 echo "$ALARMS" | sed 's/^/      | /'
 check "an alarm on the SS for PhoneMania's repeated denials (10@1 -> 20)" bash -c 'grep -Eq "colby .*context 10 on node 1 .*denied .send. to context 20 on node 2.*rule 7" <<<"$1"' _ "$ALARMS"
 check "an alarm on the SS raised by munster (0@0 -> 20 on node 2)" bash -c 'grep -Eq "munster .*context 0 on node 0 was denied .receive. to context 20 on node 2" <<<"$1"' _ "$ALARMS"
+SUMMARY=""
+for _ in $(seq 20); do
+	SUMMARY=$(kc colby "dsi:alarms" | grep "Audit summary of node munster" | grep "most denied" | tail -1)
+	[ -n "$SUMMARY" ] && break
+	sleep 1
+done
+info "munster's audit summary on the SS (LOW alarm from auditing-summary):"
+info "  $(grep -o 'Audit summary.*' <<<"$SUMMARY" | sed -e 's/ *|.*$//' -e 's/  */ /g')"
+check "munster's auditing forwards summaries to the SS (denials counted, most denied flow named)" \
+	bash -c 'grep -Eq "Audit summary of node munster.*[0-9]+ denials?.*most denied: DENY receive 0@0 -> 20@2" <<<"$1"' _ "$SUMMARY"
 
 say "the admin zone (ScID 30) reaches both operators"
 quote colby 30 8800

@@ -16,7 +16,7 @@ final class AlarmOutbox {
 
     private static final Logger LOG = LoggerFactory.getLogger(AlarmOutbox.class);
 
-    private record Pending(AlarmPriority priority, String text) {
+    private record Pending(AlarmPriority priority, String source, String text) {
     }
 
     private final Deque<Pending> backlog = new ArrayDeque<>();
@@ -33,15 +33,19 @@ final class AlarmOutbox {
     }
 
     synchronized void raise(AlarmPriority priority, String text) {
+        raise(priority, Detectors.SOURCE, text);
+    }
+
+    synchronized void raise(AlarmPriority priority, String source, String text) {
         if (service != null && backlog.isEmpty()) {
             try {
-                service.raise(priority, Detectors.SOURCE, text);
+                service.raise(priority, source, text);
                 return;
             } catch (RuntimeException e) {
                 LOG.warn("AlarmService refused an alarm ({}); kept for later: {}", e.toString(), text);
             }
         }
-        backlog.addLast(new Pending(priority, text));
+        backlog.addLast(new Pending(priority, source, text));
         while (backlog.size() > max) {
             backlog.removeFirst();
             droppedFromBacklog++;
@@ -80,7 +84,7 @@ final class AlarmOutbox {
         while (!backlog.isEmpty()) {
             Pending p = backlog.peekFirst();
             try {
-                service.raise(p.priority(), Detectors.SOURCE, p.text());
+                service.raise(p.priority(), p.source(), p.text());
             } catch (RuntimeException e) {
                 return;
             }

@@ -42,6 +42,9 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
     private final AtomicLong droppedTotal = new AtomicLong();
     private final List<Follower> followers = new CopyOnWriteArrayList<>();
     private final Detectors detectors;
+    private final Clock clock;
+    /** Touched by the writer thread only. */
+    private final AuditSummary summary;
     private final Thread writer;
     private volatile Journal journal;
     private volatile AuditSettings settings;
@@ -59,6 +62,8 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
         this.buffer = new ArrayBlockingQueue<>(Math.max(1, s.bufferSize()));
         this.journal = new Journal(s.dir(), s.maxFileBytes(), s.maxFiles());
         this.detectors = new Detectors(clock, s.denialCount(), s.windowSeconds(), alarms::raise);
+        this.clock = clock;
+        this.summary = new AuditSummary(clock.instant());
         if (s.syslogEnabled()) {
             syslog = new SyslogForwarder(s.syslogTarget(), node);
         }
@@ -133,6 +138,7 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
             } catch (InterruptedException e) {
                 item = null;
             }
+            summarizeIfDue();
             if (item == null) {
                 flushJournal();
                 if (!running && buffer.isEmpty()) {
@@ -183,6 +189,7 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
             LOG.error("Audit journal {} not writable: {}", journal.dir(), e.toString());
             return;
         }
+        summary.add(r);
         for (Follower f : followers) {
             if (f.query().matches(r)) {
                 try {
@@ -201,6 +208,26 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
         if (f != null) {
             f.offer(r);
         }
+    }
+
+    /**
+     * Every summary.interval.seconds (0 = never), what the journal received is forwarded to the
+     * Security Server as a LOW alarm from "auditing-summary" (quiet intervals send nothing).
+     */
+    private void summarizeIfDue() {
+        long every = settings.summarySeconds();
+        if (every <= 0) {
+            return;
+        }
+        java.time.Instant now = clock.instant();
+        if (now.isBefore(summary.since().plusSeconds(every))) {
+            return;
+        }
+        if (summary.isEmpty()) {
+            summary.take(node, now);   // starts the next interval
+            return;
+        }
+        alarms.raise(org.opendsi.api.alarm.AlarmPriority.LOW, AuditSummary.SOURCE, summary.take(node, now));
     }
 
     private void flushJournal() {

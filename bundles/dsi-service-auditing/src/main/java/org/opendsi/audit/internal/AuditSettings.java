@@ -6,7 +6,7 @@ import java.util.Map;
 /** The configuration PID {@code org.opendsi.audit}, with its defaults. */
 record AuditSettings(Path dir, long maxFileBytes, int maxFiles, int bufferSize, int denialCount, long windowSeconds,
                      int alarmBacklog, String syslogHost, int syslogPort, boolean syslogTls, String syslogCa,
-                     int syslogQueue, String node) {
+                     int syslogQueue, String node, long summarySeconds) {
 
     static AuditSettings from(Map<String, ?> c) {
         String data = System.getProperty("karaf.data", "data");
@@ -18,7 +18,8 @@ record AuditSettings(Path dir, long maxFileBytes, int maxFiles, int bufferSize, 
                 (int) num(c, "buffer.size", 10_000), (int) num(c, "detector.denials.count", 20),
                 num(c, "detector.denials.window.seconds", 60), (int) num(c, "alarm.backlog.max", 1000),
                 host, (int) num(c, "syslog.port", tls ? 6514 : 514), tls, str(c, "syslog.ca", ""),
-                (int) num(c, "syslog.queue.max", 10_000), str(c, "node.name", ""));
+                (int) num(c, "syslog.queue.max", 10_000), str(c, "node.name", ""),
+                num(c, "summary.interval.seconds", 900));
     }
 
     boolean syslogEnabled() {

@@ -17,6 +17,7 @@ import org.opendsi.api.alarm.Alarm;
 import org.opendsi.api.alarm.AlarmService;
 import org.opendsi.api.audit.AuditQuery;
 import org.opendsi.api.audit.AuditRecord;
+import org.opendsi.dsm.DsmEvent;
 
 class AuditRuntimeTest {
 
@@ -52,9 +53,12 @@ class AuditRuntimeTest {
             List<AuditRecord> all = rt.query(AuditQuery.all());
             long denies = all.stream().filter(r -> r.type().equals("DENY")).count();
             List<AuditRecord> lost = all.stream().filter(r -> r.type().equals(AuditRecord.TYPE_LOST)).toList();
-            assertEquals(1, lost.size(), all.toString());
-            assertEquals(100, denies + lost.get(0).suppressed(), "every event is either journaled or counted as lost");
-            assertEquals(lost.get(0).suppressed(), rt.dropped());
+            // one LOST record per stretch of losses (one or two here, depending on when the writer
+            // thread first ran), each counting what it stands for
+            assertTrue(!lost.isEmpty(), all.toString());
+            long lostCount = lost.stream().mapToLong(AuditRecord::suppressed).sum();
+            assertEquals(100, denies + lostCount, "every event is either journaled or counted as lost");
+            assertEquals(lostCount, rt.dropped());
             assertTrue(lost.get(0).text().contains("lost"), lost.get(0).text());
             assertTrue(rt.verify().intact());
         } finally {
@@ -91,6 +95,44 @@ class AuditRuntimeTest {
             assertEquals(0, outbox.backlog());
             assertEquals(1, raised.size());
             assertTrue(raised.get(0).startsWith("auditing: Repeated denials"), raised.get(0));
+        } finally {
+            rt.close();
+        }
+    }
+
+    @Test
+    void aSummaryOfEachIntervalGoesToTheSecurityServerAsALowAlarm() throws Exception {
+        AlarmOutbox outbox = new AlarmOutbox(10);
+        List<String> raised = new java.util.concurrent.CopyOnWriteArrayList<>();
+        outbox.setService(new AlarmService() {
+            @Override
+            public Alarm raise(org.opendsi.api.alarm.AlarmPriority priority, String source, String text) {
+                raised.add(priority + " " + source + ": " + text);
+                return null;
+            }
+        });
+        AuditSettings s = AuditSettings.from(Map.of("dir", dir.toString(), "detector.denials.count", 1000,
+                "summary.interval.seconds", 1));
+        AuditRuntime rt = new AuditRuntime(s, "colby", (id, v) -> EventMapper.RuleRef.UNKNOWN, outbox, Clock.systemUTC());
+        try {
+            rt.dsmEvent(Fixtures.event(DsmEvent.Type.DENY, 10, 20, 0));
+            rt.dsmEvent(Fixtures.event(DsmEvent.Type.DENY, 10, 20, 40));   // stands for 40 rate-limited ones too
+            rt.dsmEvent(Fixtures.event(DsmEvent.Type.FORGED_LABEL, 11, 20, 0));
+            assertTrue(rt.drain(5000));
+            long end = System.currentTimeMillis() + 5000;
+            while (raised.stream().noneMatch(a -> a.contains("auditing-summary")) && System.currentTimeMillis() < end) {
+                Thread.sleep(50);
+            }
+            String summary = raised.stream().filter(a -> a.contains("auditing-summary")).findFirst().orElseThrow(
+                    () -> new AssertionError("no summary in " + raised));
+            assertTrue(summary.startsWith("LOW auditing-summary: Audit summary of node colby"), summary);
+            assertTrue(summary.contains(": 43 denials (40 of them rate-limited by the DSM)"), summary);
+            assertTrue(summary.contains("DENY 2") && summary.contains("FORGED_LABEL 1") && summary.contains("SERVICE 1"), summary);
+            assertTrue(summary.contains("most denied: DENY receive 10@1 -> 20@2 tcp 10.0.0.2:8080 (42), FORGED_LABEL"), summary);
+            // a quiet interval sends nothing
+            int n = raised.size();
+            Thread.sleep(2500);
+            assertEquals(n, raised.size(), raised.toString());
         } finally {
             rt.close();
         }
