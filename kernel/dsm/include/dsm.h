@@ -28,8 +28,11 @@ extern "C" {
 typedef struct dsm_node dsm_node;
 
 /* Flags for dsm_attach_opts.flags */
-#define DSM_F_LABEL_ALL_SEGMENTS 0x1u /* label every packet, not only flow-opening ones */
+#define DSM_F_LABEL_ALL_SEGMENTS 0x1u /* label every packet, not only flow-opening ones (every TCP
+                                         segment and every UDP datagram) */
 #define DSM_F_NO_EXEC_WATCH      0x2u /* do not start the fanotify exec-transition watcher */
+#define DSM_F_LABEL_ALL_DATAGRAMS 0x4u /* label every UDP datagram (TCP: SYN-only unless
+                                          DSM_F_LABEL_ALL_SEGMENTS); default: UDP flow labels */
 
 struct dsm_attach_opts {
 	uint32_t snid;            /* this node's SnID (nonzero) */

@@ -52,6 +52,11 @@ struct { __uint(type, BPF_MAP_TYPE_LPM_TRIE); __uint(max_entries, 2 * 4096);
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 65536);
 	 __uint(map_flags, BPF_F_NO_COMMON_LRU);
 	 __type(key, struct dsm_flow_key); __type(value, struct dsm_flow_val); PIN; } dsm_flows SEC(".maps");
+/* UDP flow labels at the receiver (5-tuple -> last label seen and when), for sockets whose
+ * one-peer slot in dsm_skc holds another peer */
+struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 32768);
+	 __uint(map_flags, BPF_F_NO_COMMON_LRU);
+	 __type(key, struct dsm_flow_key); __type(value, struct dsm_uflow_val); PIN; } dsm_uflows SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 16384);
 	 __uint(map_flags, BPF_F_NO_COMMON_LRU);
 	 __type(key, struct dsm_rl_key); __type(value, struct dsm_rl_val); PIN; } dsm_rl SEC(".maps");
@@ -478,6 +483,30 @@ int dsi_sendmsg6(struct bpf_sock_addr *ctx)
 
 /* ---------------------------------------------------------------- remote check */
 
+/* UDP: remember the label of the flow (peer saddr:sport -> daddr:dport) in the socket's one-peer
+ * slot and in dsm_uflows; a label unchanged and recorded less than 250 ms ago is left alone
+ * (labels of flows that are labeled per datagram cost no map write each) */
+static __always_inline void udp_learn(struct dsm_skc *skc, __u32 saddr, __u32 daddr, __u16 sport,
+				      __u16 dport, __u32 scid, __u32 snid, __u64 now)
+{
+	if (skc && skc->fl_set && skc->fl_saddr == saddr && skc->fl_sport == sport &&
+	    skc->fl_scid == scid && skc->fl_snid == snid && now - skc->fl_ns < 250000000ull)
+		return;
+	if (skc) {
+		skc->fl_set = 0;
+		skc->fl_saddr = saddr;
+		skc->fl_sport = sport;
+		skc->fl_scid = scid;
+		skc->fl_snid = snid;
+		skc->fl_ns = now;
+		skc->fl_set = 1;
+	}
+	struct dsm_flow_key fk = { .saddr = saddr, .daddr = daddr, .sport = sport, .dport = dport,
+				   .proto = IPPROTO_UDP };
+	struct dsm_uflow_val uv = { .scid = scid, .snid = snid, .ns = now };
+	bpf_map_update_elem(&dsm_uflows, &fk, &uv, BPF_ANY);
+}
+
 SEC("cgroup_skb/ingress")
 int dsi_ingress(struct __sk_buff *skb)
 {
@@ -611,17 +640,54 @@ int dsi_ingress(struct __sk_buff *skb)
 		else if (sk)
 			skc = bpf_sk_storage_get(&dsm_skc, sk, 0, 0);
 	}
+	/* UDP (flow labels, DSM_UDP_*): an unlabeled datagram of a flow whose label was seen less
+	 * than DSM_UDP_FLOW_TTL_NS ago is judged with that label, under the policy in force */
+	__u64 now = 0;
+	if (proto == IPPROTO_UDP) {
+		now = bpf_ktime_get_coarse_ns();
+		if (!labeled) {
+			if (skc && skc->fl_set && skc->fl_saddr == saddr && skc->fl_sport == sport) {
+				if (now - skc->fl_ns < DSM_UDP_FLOW_TTL_NS) {
+					scid = skc->fl_scid;
+					snid = skc->fl_snid;
+					flow_known = 1;
+				}
+			} else {
+				struct dsm_flow_key fk = { .saddr = saddr, .daddr = daddr, .sport = sport,
+							   .dport = dport, .proto = proto };
+				struct dsm_uflow_val *uv = bpf_map_lookup_elem(&dsm_uflows, &fk);
+				if (uv && now - uv->ns < DSM_UDP_FLOW_TTL_NS) {
+					scid = uv->scid;
+					snid = uv->snid;
+					flow_known = 1;
+					if (skc) {
+						skc->fl_set = 0;
+						skc->fl_saddr = saddr;
+						skc->fl_sport = sport;
+						skc->fl_scid = scid;
+						skc->fl_snid = snid;
+						skc->fl_ns = uv->ns;
+						skc->fl_set = 1;
+					}
+				}
+			}
+			if (flow_known)
+				count(DSM_C_FLOW_HITS);
+		}
+	}
 	if (skc) {
 		__u64 g = active_gen() + 1;
 		if (skc->in_gen == g && skc->in_saddr == saddr && skc->in_sport == sport) {
 			int hit;
-			if (labeled)
+			if (labeled || flow_known)
 				hit = skc->in_scid == scid && skc->in_snid == snid;
 			else if (proto == IPPROTO_TCP && !(tcpflags & 0x02))
 				hit = 1;   /* the flow's label, learned from its SYN / SYN-ACK */
 			else
 				hit = skc->in_scid == 0 && skc->in_snid == 0;
 			if (hit && skc->in_gen == g) {
+				if (labeled && proto == IPPROTO_UDP)
+					udp_learn(skc, saddr, daddr, sport, dport, scid, snid, now);
 				count(DSM_C_SKC_HITS);
 				count(DSM_C_ALLOWED);
 				return 1;
@@ -679,7 +745,7 @@ int dsi_ingress(struct __sk_buff *skb)
 
 	/* verdict cache: under one table the decision depends only on (source address, label,
 	 * target ScID) and, for own labels looped back, on arriving over lo */
-	int lo_own = labeled && snid == cfg->snid && skb->ifindex == 1;
+	int lo_own = (labeled || flow_known) && snid == cfg->snid && skb->ifindex == 1;
 	if (!t0_known && !local_label(g0 & 1, proto, dport, &t0))
 		t0 = cg_scid;
 	struct dsm_vc_key vk = { .kind = (3 << 24) | ((__u32)lo_own << 16),
@@ -700,7 +766,7 @@ int dsi_ingress(struct __sk_buff *skb)
 
 		forged = 0;
 		tgt = 0;
-		if (labeled) {
+		if (labeled || flow_known) {
 			struct dsm_node_key nk = { .slot = slot, .snid = snid };
 			__u32 *addr = bpf_map_lookup_elem(&dsm_nodes, &nk);
 			if (!addr || *addr != saddr) {
@@ -745,6 +811,10 @@ int dsi_ingress(struct __sk_buff *skb)
 	}
 	if (!tgt)
 		return 1;  /* socket outside any context and port not labeled: untouched */
+	/* a genuine UDP label is the flow's label from now on, whatever the verdict (a flow whose
+	 * new label is denied must not keep an older, allowed one) */
+	if (labeled && proto == IPPROTO_UDP)
+		udp_learn(skc, saddr, daddr, sport, dport, scid, snid, now);
 
 	if (labeled && proto == IPPROTO_TCP) {
 		if ((tcpflags & 0x12) == 0x12 && skc) {
@@ -810,8 +880,8 @@ int dsi_egress(struct __sk_buff *skb)
 	__u16 w[14];
 	__u8 *b = (__u8 *)w;
 	__u32 scid = 0, ihl, sum = 0, mtu_len = 0;
-	__u16 sport = 0;
-	__u64 cg, gen;
+	__u16 sport = 0, dport = 0;
+	__u64 cg, gen, now = 0;
 	__u32 *p;
 	__u8 proto;
 	struct bpf_sock *sk;
@@ -838,6 +908,7 @@ int dsi_egress(struct __sk_buff *skb)
 		if (proto == IPPROTO_TCP && !(l4[13] & 0x02) && !(cfg->flags & DSM_CF_LABEL_ALL))
 			return TC_ACT_OK;   /* only SYN / SYN-ACK carry the label */
 		sport = ((__u16)l4[0] << 8) | l4[1];
+		dport = ((__u16)l4[2] << 8) | l4[3];
 	}
 
 	/* the socket's label, cached per socket for the table generation in force */
@@ -852,6 +923,14 @@ int dsi_egress(struct __sk_buff *skb)
 				       0 : BPF_SK_STORAGE_GET_F_CREATE);
 	if (c && c->eg_gen == gen + 1 && c->eg_sport == sport) {
 		scid = c->eg_scid;
+		/* UDP flow labels: the receiver knows this flow's label (sent less than
+		 * DSM_UDP_REFRESH_NS ago, same table generation here): leave unlabeled */
+		if (scid && proto == IPPROTO_UDP && !(cfg->flags & DSM_CF_LABEL_DGRAMS) &&
+		    c->eg_dport == dport && c->eg_daddr == *(__u32 *)&b[16]) {
+			now = bpf_ktime_get_coarse_ns();
+			if (now - c->eg_ns < DSM_UDP_REFRESH_NS)
+				return TC_ACT_OK;
+		}
 	} else {
 		cg = bpf_skb_ancestor_cgroup_id(skb, cfg->ctx_level);
 		if (cg) {
@@ -926,6 +1005,11 @@ int dsi_egress(struct __sk_buff *skb)
 	w[5] = ~sum & 0xffff;
 	if (bpf_skb_store_bytes(skb, ETH_HLEN, b, 28, 0))
 		return TC_ACT_SHOT;
+	if (c && proto == IPPROTO_UDP) {
+		c->eg_daddr = *(__u32 *)&b[16];
+		c->eg_dport = dport;
+		c->eg_ns = now ? now : bpf_ktime_get_coarse_ns();
+	}
 	count(DSM_C_LABELED);
 	return TC_ACT_OK;
 }

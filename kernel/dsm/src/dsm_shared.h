@@ -16,7 +16,15 @@
 #define DSM_OPT_LEN    8
 #define DSM_MAX_SNID   0xFFFEu     /* SnID travels in 16 bits */
 
-#define DSM_CF_LABEL_ALL 0x1u      /* = DSM_F_LABEL_ALL_SEGMENTS */
+#define DSM_CF_LABEL_ALL 0x1u      /* every TCP segment labeled (DSM_F_LABEL_ALL_SEGMENTS) */
+#define DSM_CF_LABEL_DGRAMS 0x2u   /* every UDP datagram labeled (DSM_F_LABEL_ALL_SEGMENTS or
+                                      DSM_F_LABEL_ALL_DATAGRAMS) */
+
+/* UDP flow labels: the sender labels the first datagram of a flow (socket + destination) and
+ * again when its last label on that flow is older than DSM_UDP_REFRESH_NS; the receiver judges an
+ * unlabeled datagram with the flow's label for DSM_UDP_FLOW_TTL_NS after the label was last seen */
+#define DSM_UDP_REFRESH_NS  1000000000ull
+#define DSM_UDP_FLOW_TTL_NS 2000000000ull
 
 /* permission bits */
 #define DSM_P_CREATE     0
@@ -109,10 +117,16 @@ struct dsm_skc {
 	__u32 fl_snid;
 	__u16 fl_sport;
 	__u16 pad4;
+	__u64 fl_ns;          /* UDP sockets: when the peer's label fl_* was last seen (coarse ns) */
+	__u64 eg_ns;          /* UDP sockets: when the last label went to eg_daddr:eg_dport */
+	__u32 eg_daddr;
+	__u16 eg_dport;
+	__u16 pad5;
 };
 
 struct dsm_flow_key { __u32 saddr; __u32 daddr; __u16 sport; __u16 dport; __u32 proto; };
 struct dsm_flow_val { __u32 scid; __u32 snid; };
+struct dsm_uflow_val { __u32 scid; __u32 snid; __u64 ns; };   /* UDP flow label, last seen at ns */
 
 struct dsm_rl_key {
 	__u32 type; __u32 proto; __u32 saddr; __u32 daddr;

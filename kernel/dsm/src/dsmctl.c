@@ -24,7 +24,9 @@ static void usage(void)
 		"usage: dsmctl COMMAND [options]\n"
 		"  probe\n"
 		"  attach|run --snid N --cgroup DIR --pin DIR --obj dsm.bpf.o [--ifaces a,b] [--netns PATH]\n"
-		"             [--label-all] [--no-exec-watch] [--ready FILE]   (run: stay, print events)\n"
+		"             [--label-all] [--label-datagrams] [--no-exec-watch] [--ready FILE]\n"
+		"             (run: stay, print events; --label-all: every TCP segment and UDP datagram,\n"
+		"              --label-datagrams: every UDP datagram)\n"
 		"  detach --pin DIR\n"
 		"  context --pin DIR create|remove SCID\n"
 		"  move --pin DIR PID SCID          pid-context --pin DIR PID\n"
@@ -106,6 +108,7 @@ int main(int argc, char **argv)
 	static struct option lo[] = {
 		{ "snid", 1, 0, 's' }, { "cgroup", 1, 0, 'c' }, { "pin", 1, 0, 'p' }, { "obj", 1, 0, 'o' },
 		{ "ifaces", 1, 0, 'i' }, { "netns", 1, 0, 'n' }, { "label-all", 0, 0, 'L' },
+		{ "label-datagrams", 0, 0, 'D' },
 		{ "no-exec-watch", 0, 0, 'W' }, { "timeout", 1, 0, 't' }, { "max", 1, 0, 'm' },
 		{ "ready", 1, 0, 'r' }, { 0 } };
 
@@ -122,6 +125,7 @@ int main(int argc, char **argv)
 		case 'i': o.ifaces = optarg; break;
 		case 'n': o.netns_path = optarg; break;
 		case 'L': o.flags |= DSM_F_LABEL_ALL_SEGMENTS; break;
+		case 'D': o.flags |= DSM_F_LABEL_ALL_DATAGRAMS; break;
 		case 'W': o.flags |= DSM_F_NO_EXEC_WATCH; break;
 		case 't': timeout = atoi(optarg); break;
 		case 'm': max = atoi(optarg); break;

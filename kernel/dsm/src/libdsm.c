@@ -882,7 +882,9 @@ int dsm_attach(const struct dsm_attach_opts *o, dsm_node **out)
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.snid = n->snid;
-	cfg.flags = (n->flags & DSM_F_LABEL_ALL_SEGMENTS) ? DSM_CF_LABEL_ALL : 0;
+	cfg.flags = (n->flags & DSM_F_LABEL_ALL_SEGMENTS) ? DSM_CF_LABEL_ALL | DSM_CF_LABEL_DGRAMS : 0;
+	if (n->flags & DSM_F_LABEL_ALL_DATAGRAMS)
+		cfg.flags |= DSM_CF_LABEL_DGRAMS;
 	cfg.ctx_level = n->ctx_level;
 	cfg.rate_per_sec = getenv("DSM_EVENT_RATE") ? atoi(getenv("DSM_EVENT_RATE")) : 5;
 	cfg.attached = 1;
@@ -1005,6 +1007,8 @@ int dsm_open_pinned(const char *pin_dir, dsm_node **out)
 	n->snid = cfg.snid;
 	n->ctx_level = cfg.ctx_level;
 	n->flags = (cfg.flags & DSM_CF_LABEL_ALL) ? DSM_F_LABEL_ALL_SEGMENTS : 0;
+	if ((cfg.flags & DSM_CF_LABEL_DGRAMS) && !(cfg.flags & DSM_CF_LABEL_ALL))
+		n->flags |= DSM_F_LABEL_ALL_DATAGRAMS;
 	n->flags |= DSM_F_NO_EXEC_WATCH;
 	snprintf(n->cgroup_root, sizeof(n->cgroup_root), "%s", cfg.cgroup_root);
 	snprintf(n->netns_path, sizeof(n->netns_path), "%s", cfg.netns_path);

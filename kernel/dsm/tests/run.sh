@@ -67,8 +67,11 @@ ALL_TESTS=(udp_10_to_10_delivered tcp_10_to_10_delivered deny_10_to_20_at_receiv
 	local_bind_denied_by_scid local_connect_denied_by_scid forged_label_dropped_and_audited
 	audit_mode_passes_and_records audit_events_rate_limited exec_transition_moves_process exec_without_rule_denied
 	full_size_packets_pass_labeled offloads_off_tcp_udp label_all_segments_mode
-	atomic_table_swap_under_traffic table_swap_10k_within_100ms revocation_cuts_open_flows sigkill_keeps_enforcement readopt_no_duplicates
+	atomic_table_swap_under_traffic table_swap_10k_within_100ms revocation_cuts_open_flows
+	udp_flow_first_label_lost_recovers udp_flow_swap_rejudges sigkill_keeps_enforcement readopt_no_duplicates
 	ipv6_unlabeled_judged cleanup_detach_removes_everything)
+# DSM_TESTS="name ...": run only these (in this order)
+[ -n "${DSM_TESTS:-}" ] && read -ra ALL_TESTS <<<"$DSM_TESTS"
 
 result() { # name status msg
 	case $2 in
@@ -195,11 +198,16 @@ done
 
 # ---------------------------------------------------------------- tests
 t_udp_10_to_10_delivered() {
+	local l0 h0; l0=$(ctr $PINC packets_labeled); h0=$(ctr $PINM flow_cache_hits)
 	local n; n=$(udp_case colby 10 munster 10 7010 50)
 	[ "$n" = 50 ] || { echo "received $n/50 ($(cat $TMP/s.out))"; return 1; }
+	local l1; l1=$(ctr $PINC packets_labeled)
 	n=$(udp_case munster 10 colby 10 7010 20)
 	[ "$n" = 20 ] || { echo "reverse: received $n/20"; return 1; }
-	[ "$(ctr $PINC packets_labeled)" -gt 0 ] || { echo "colby labeled nothing"; return 1; }
+	# UDP flow labels: the flow's first datagram carries the label (plus a refresh every second),
+	# the receiver judges the others with it
+	[ $((l1 - l0)) -ge 1 ] && [ $((l1 - l0)) -le 3 ] || { echo "colby labeled $((l1 - l0)) of 50 datagrams"; return 1; }
+	[ "$(ctr $PINM flow_cache_hits)" -ge $((h0 + 40)) ] || { echo "munster: flow_cache_hits $(ctr $PINM flow_cache_hits) (was $h0)"; return 1; }
 }
 
 t_tcp_10_to_10_delivered() {
@@ -336,7 +344,9 @@ t_full_size_packets_pass_labeled() {
 	[ "$n" = 20 ] || { echo "1472-byte datagrams (fragmented): $n/20"; return 1; }
 	n=$(udp_case colby 10 munster 10 7013 10 --size 8000)
 	[ "$n" = 10 ] || { echo "8000-byte datagrams (fragmented): $n/10"; return 1; }
-	[ "$(ctr $PINC packets_labeled)" -ge $((l0 + 50)) ] || { echo "not labeled"; return 1; }
+	# UDP flow labels: each sending socket labels its first datagram (the flow's label at the
+	# receiver); a full-size first datagram that went out unlabeled would make the rest denied
+	[ "$(ctr $PINC packets_labeled)" -ge $((l0 + 3)) ] || { echo "not labeled"; return 1; }
 	[ "$(ctr $PINC label_too_big)" = "$tb0" ] || { echo "labels skipped for size"; return 1; }
 	# TCP bulk with full-size segments
 	rm -f "$TMP/r.ready"
@@ -373,10 +383,20 @@ t_label_all_segments_mode() {
 	local rp=$!; wait_file "$TMP/r.ready"
 	local out; out=$(in_ctx colby 10 $NT tcp-send $IPM 7017 2000000); wait $rp
 	local l1; l1=$(ctr $PINC packets_labeled)
+	# every UDP datagram too
+	local n; n=$(udp_case colby 10 munster 10 7017 20)
+	local l2; l2=$(ctr $PINC packets_labeled)
+	# --label-datagrams: every UDP datagram, TCP as by default
+	kill $DPID_colby; wait $DPID_colby 2>/dev/null
+	start_daemon colby --label-datagrams || { echo "re-attach with --label-datagrams failed"; return 1; }
+	local n2; n2=$(udp_case colby 10 munster 10 7018 20)
+	local l3; l3=$(ctr $PINC packets_labeled)
 	kill $DPID_colby; wait $DPID_colby 2>/dev/null
 	start_daemon colby || { echo "re-attach failed"; return 1; }
 	[ "$out" = "sent 2000000 ack ok" ] || { echo "tcp with every segment labeled: $out"; return 1; }
 	[ $((l1 - l0)) -gt 10 ] || { echo "only $((l1 - l0)) packets labeled"; return 1; }
+	[ "$n" = 20 ] && [ $((l2 - l1)) -ge 20 ] || { echo "--label-all udp: received $n/20, $((l2 - l1)) labels"; return 1; }
+	[ "$n2" = 20 ] && [ $((l3 - l2)) -ge 20 ] || { echo "--label-datagrams: received $n2/20, $((l3 - l2)) labels"; return 1; }
 }
 
 t_atomic_table_swap_under_traffic() {
@@ -451,6 +471,75 @@ for i in range(200):
 	[ "$u" -ge 30 ] && [ "$u" -le 150 ] || { echo "udp delivered $u of 200 (revoked after ~1 s)"; return 1; }
 	[ "$t" -ge 30 ] && [ "$t" -le 150 ] || { echo "tcp delivered $t of 200 bytes"; return 1; }
 	[ "$(ctr $PINM socket_cache_hits)" -gt 0 ] || { echo "socket cache never hit"; return 1; }
+}
+
+t_udp_flow_first_label_lost_recovers() {
+	# the flow's first (labeled) datagrams reach munster before its socket exists: lost. The
+	# unlabeled ones after it are judged as (0, 0) (denied) until the sender's refresh label
+	# (DSM_UDP_REFRESH_NS = 1 s after the first) teaches munster the flow's label
+	local l0 d0; l0=$(ctr $PINC packets_labeled); d0=$(ctr $PINM packets_denied)
+	in_ctx colby 10 python3 -c '
+import socket,sys,time
+s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); end=time.time()+3.0; i=0
+while time.time()<end:
+  s.sendto(b"x",(sys.argv[1],7031)); i+=1; time.sleep(0.01)
+print(i)' $IPM >"$TMP/s.out" &
+	local sp=$!
+	sleep 0.3
+	in_ctx munster 10 python3 -c '
+import socket,sys,time
+s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("0.0.0.0",7031)); t0=time.time(); s.settimeout(1.5)
+first=-1; n=0
+try:
+  while True:
+    s.recv(100); n+=1
+    if first < 0: first=time.time()-t0
+except socket.timeout: pass
+print(n, "%.3f" % first)' >"$TMP/r.out"
+	wait $sp
+	local n first sent l1; read n first <"$TMP/r.out"; sent=$(cat $TMP/s.out); l1=$(ctr $PINC packets_labeled)
+	log "first label lost: sent $sent, received $n, first one ${first}s after the receiver bound, $((l1 - l0)) labels"
+	[ "$(ctr $PINM packets_denied)" -gt "$d0" ] || { echo "no unlabeled datagram was denied: the first label was not lost"; return 1; }
+	awk -v f="$first" 'BEGIN{exit !(f >= 0 && f <= 1.2)}' || { echo "first delivery ${first}s after bind (want <= 1.2)"; return 1; }
+	[ "$n" -ge 100 ] || { echo "received $n of $sent"; return 1; }
+	[ $((l1 - l0)) -le 6 ] || { echo "$((l1 - l0)) labels for one flow of 3 s"; return 1; }
+}
+
+t_udp_flow_swap_rejudges() {
+	# an allowed UDP flow (unlabeled datagrams judged with the flow's label, verdict cached): a
+	# table that denies it stops it at once (nothing sent after the swap is delivered), the table
+	# that allows it again lets the same unlabeled flow through at once (re-judged with the
+	# remembered label, without waiting for the sender's refresh)
+	rm -f "$TMP/r.ready"
+	in_ctx munster 10 python3 -c '
+import socket,sys
+s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("0.0.0.0",7032)); open(sys.argv[1],"w").write("1")
+s.settimeout(1.0); out=[]
+try:
+  while True: out.append(s.recv(100).decode())
+except socket.timeout: pass
+print("\n".join(out))' "$TMP/r.ready" >"$TMP/r.out" &
+	local rp=$!; wait_file "$TMP/r.ready"
+	in_ctx colby 10 python3 -c '
+import socket,sys,time
+s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); end=time.time()+2.6
+while time.time()<end:
+  s.sendto(b"%.6f" % time.time(),(sys.argv[1],7032)); time.sleep(0.005)' $IPM &
+	local sp=$!
+	sleep 0.8
+	"$CTL" load-table --pin $PINM "$TMP/revoke.tbl" >/dev/null; local tb; tb=$(date +%s.%N)
+	sleep 0.8
+	local tc; tc=$(date +%s.%N); "$CTL" load-table --pin $PINM "$TMP/base.tbl" >/dev/null
+	local td; td=$(date +%s.%N)
+	wait $sp $rp
+	local before during after
+	before=$(awk -v t=$tb '$1 != "" && $1 < t - 0.1' $TMP/r.out | wc -l)
+	during=$(awk -v b=$tb -v c=$tc '$1 > b && $1 < c' $TMP/r.out | wc -l)
+	after=$(awk -v t=$td '$1 > t && $1 < t + 0.3' $TMP/r.out | wc -l)
+	log "swap re-judges: delivered before $before, while denied $during, in the 0.3 s after re-allowing $after"
+	[ "$before" -ge 50 ] || { echo "flow not established before the swap ($before)"; return 1; }
+	[ "$during" = 0 ] || { echo "$during datagrams sent while the flow was denied were delivered"; return 1; }
+	[ "$after" -ge 20 ] || { echo "only $after datagrams in the 0.3 s after the flow was allowed again"; return 1; }
 }
 
 t_sigkill_keeps_enforcement() {
