@@ -94,8 +94,11 @@ add() { S[$1]="${S[$1]:-} $2"; }
 median() { printf '%s\n' $1 | sort -g | awk '{v[NR]=$1} END{ if (NR) print v[int((NR+1)/2)] }'; }
 best() { printf '%s\n' $1 | sort -g | tail -1; }
 
+# BENCH_ONLY="rtt tput conn exec": measure only these (the rounds' table swap and statistics stay)
+want() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 measure() { # mode
 	local m=$1 v
+	if want rtt; then
 	# sockperf UDP ping-pong: median latency (p50); sockperf reports half the round trip
 	bg sr munster sockperf sr -i 0.0.0.0 -p 7100; sleep 0.4
 	run colby sockperf pp -i $IPM -p 7100 -t $SECS >$TMP/sockperf-$m.out 2>&1
@@ -107,20 +110,28 @@ measure() { # mode
 	if [ -w /dev/cpu_dma_latency ]; then
 		bg sr munster sockperf sr -i 0.0.0.0 -p 7104; sleep 0.4
 		exec 9>/dev/cpu_dma_latency; printf '\x00\x00\x00\x00' >&9
+		# BENCH_PERF=file with BENCH_ONLY=rtt: perf record -g of the DSM-on awake ping-pong
+		[ -n "${BENCH_PERF:-}" ] && [ $m = on ] && [ "${BENCH_ONLY:-}" = rtt ] &&
+			{ sleep 0.5; perf record -q -a -g -o "$BENCH_PERF" -- sleep 1 >/dev/null 2>&1; } &
 		run colby sockperf pp -i $IPM -p 7104 -t $SECS >$TMP/sockperf-aw-$m.out 2>&1
+		wait $! 2>/dev/null
 		exec 9>&-
 		v=$(sed -n 's/.*percentile 50.000 = *\([0-9.]*\).*/\1/p' $TMP/sockperf-aw-$m.out | tail -1)
 		stop_bg sr
 		[ -n "$v" ] && add rtta_$m "$(awk -v v=$v 'BEGIN{printf "%.3f", 2*v}')"
 	fi
-	add tput_$m "$(iperf_once 7101)"
-	bg cs munster $CL server 7102 $((SECS + 2)); sleep 0.3
-	add conn_$m "$(run colby $CL client $IPM 7102 $SECS | awk '{print $NF}')"
-	stop_bg cs
-	add exec_$m "$(run colby $CL exec 500 $TMP/plain-true | awk '{print $NF}')"
-	if [ $m = on ]; then
-		add exec_lab "$(run colby $CL exec 500 $TMP/labeled-true | awk '{print $NF}')"
 	fi
+	want tput && add tput_$m "$(iperf_once 7101)"
+	if want conn; then
+		bg cs munster $CL server 7102 $((SECS + 2)); sleep 0.3
+		add conn_$m "$(run colby $CL client $IPM 7102 $SECS | awk '{print $NF}')"
+		stop_bg cs
+	fi
+	if want exec; then
+		add exec_$m "$(run colby $CL exec 500 $TMP/plain-true | awk '{print $NF}')"
+		[ $m = on ] && add exec_lab "$(run colby $CL exec 500 $TMP/labeled-true | awk '{print $NF}')"
+	fi
+	true
 }
 
 cp /bin/true $TMP/plain-true
@@ -225,11 +236,13 @@ for r in $(seq $ROUNDS); do
 		SW=$("$CTL" swap-loop --pin $PINM $TMP/k10a.tbl $TMP/k10b.tbl 20)
 	fi
 	dsm_off
-	echo "== round $r/$ROUNDS: DSM on, every TCP segment labeled (DSM_F_LABEL_ALL_SEGMENTS), throughput"
-	dsm_on --label-all; add tput_all "$(iperf_once 7103)"; dsm_off
+	if want tput; then
+		echo "== round $r/$ROUNDS: DSM on, every TCP segment labeled (DSM_F_LABEL_ALL_SEGMENTS), throughput"
+		dsm_on --label-all; add tput_all "$(iperf_once 7103)"; dsm_off
+	fi
 done
-for k in rtt_off rtt_on rtta_off rtta_on conn_off conn_on exec_off exec_on exec_lab; do R[$k]=$(median "${S[$k]}"); done
-for k in tput_off tput_on tput_all; do R[$k]=$(median "${S[$k]}"); done
+for k in rtt_off rtt_on rtta_off rtta_on conn_off conn_on exec_off exec_on exec_lab; do R[$k]=$(median "${S[$k]:-}"); done
+for k in tput_off tput_on tput_all; do R[$k]=$(median "${S[$k]:-}"); done
 ST=$(stat -c %s $TMP/k10a.tbl)
 
 # on/off = median over rounds of (on / off) of the same round: robust against load that changes
@@ -240,16 +253,16 @@ ratio() { # on-samples off-samples
 }
 echo
 printf "%-34s %12s %12s %8s  %s\n" "metric" "off" "on" "on/off" "goal"
-printf "%-34s %12s %12s %8s  %s\n" "UDP ping-pong RTT (us, p50)" "${R[rtt_off]}" "${R[rtt_on]}" "$(ratio "${S[rtt_on]}" "${S[rtt_off]}")" "<= 1.05"
+printf "%-34s %12s %12s %8s  %s\n" "UDP ping-pong RTT (us, p50)" "${R[rtt_off]}" "${R[rtt_on]}" "$(ratio "${S[rtt_on]:-}" "${S[rtt_off]:-}")" "<= 1.05"
 [ -n "${S[rtta_on]:-}" ] && printf "%-34s %12s %12s %8s  %s\n" "  same, CPUs kept awake (PM QoS)" "${R[rtta_off]}" "${R[rtta_on]}" "$(ratio "${S[rtta_on]}" "${S[rtta_off]}")" "<= 1.05"
-printf "%-34s %12s %12s %8s  %s\n" "TCP stream (Gbit/s, iperf3)" "${R[tput_off]}" "${R[tput_on]}" "$(ratio "${S[tput_on]}" "${S[tput_off]}")" ">= 0.98"
-printf "%-34s %12s %12s %8s  %s\n" "  same, every segment labeled" "${R[tput_off]}" "${R[tput_all]}" "$(ratio "${S[tput_all]}" "${S[tput_off]}")" "(info)"
-printf "%-34s %12s %12s %8s  %s\n" "TCP connects/s" "${R[conn_off]}" "${R[conn_on]}" "$(ratio "${S[conn_on]}" "${S[conn_off]}")" ">= 0.95"
-printf "%-34s %12s %12s %8s  %s\n" "exec unlabeled binary (us)" "${R[exec_off]}" "${R[exec_on]}" "$(ratio "${S[exec_on]}" "${S[exec_off]}")" "(info)"
-printf "%-34s %12s %12s %8s  %s\n" "exec labeled vs unlabeled (us)" "${R[exec_on]}" "${R[exec_lab]}" "$(ratio "${S[exec_lab]}" "${S[exec_on]}")" "<= 1.25"
+printf "%-34s %12s %12s %8s  %s\n" "TCP stream (Gbit/s, iperf3)" "${R[tput_off]}" "${R[tput_on]}" "$(ratio "${S[tput_on]:-}" "${S[tput_off]:-}")" ">= 0.98"
+printf "%-34s %12s %12s %8s  %s\n" "  same, every segment labeled" "${R[tput_off]}" "${R[tput_all]}" "$(ratio "${S[tput_all]:-}" "${S[tput_off]:-}")" "(info)"
+printf "%-34s %12s %12s %8s  %s\n" "TCP connects/s" "${R[conn_off]}" "${R[conn_on]}" "$(ratio "${S[conn_on]:-}" "${S[conn_off]:-}")" ">= 0.95"
+printf "%-34s %12s %12s %8s  %s\n" "exec unlabeled binary (us)" "${R[exec_off]}" "${R[exec_on]}" "$(ratio "${S[exec_on]:-}" "${S[exec_off]:-}")" "(info)"
+printf "%-34s %12s %12s %8s  %s\n" "exec labeled vs unlabeled (us)" "${R[exec_on]}" "${R[exec_lab]}" "$(ratio "${S[exec_lab]:-}" "${S[exec_on]:-}")" "<= 1.25"
 echo "10k-entry table ($ST bytes): $SW   (goal: <= 100 ms)"
 echo "packets labeled by colby during the last on round: $l_on"
 echo "BPF program cost (extra on run with kernel.bpf_stats_enabled):"
 printf '%s' "$PSTATS" | grep -v '^$'
 echo "values: medians of $ROUNDS alternating rounds; on/off: median of the per-round ratios; samples:"
-for k in rtt_off rtt_on rtta_off rtta_on tput_off tput_on tput_all conn_off conn_on exec_off exec_on exec_lab; do echo "  $k:${S[$k]}"; done
+for k in rtt_off rtt_on rtta_off rtta_on tput_off tput_on tput_all conn_off conn_on exec_off exec_on exec_lab; do echo "  $k:${S[$k]:-}"; done

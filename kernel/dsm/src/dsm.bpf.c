@@ -275,17 +275,6 @@ static __always_inline void emit(struct ev_args *a, struct dsm_config *cfg)
 
 /* ---------------------------------------------------------------- local checks */
 
-static __always_inline __u32 current_scid(struct dsm_config *cfg)
-{
-	__u64 cg = bpf_get_current_ancestor_cgroup_id(cfg->ctx_level);
-	__u32 *s;
-
-	if (!cg)
-		return 0;
-	s = bpf_map_lookup_elem(&dsm_cg, &cg);
-	return s ? *s : 0;
-}
-
 /* Net rules for a non-cluster destination: longest prefix among the ScID's rules, else among the
  * ANY rules, decides when its mask covers perm; else the external mask. */
 static __always_inline void net_decide(__u32 slot, __u32 scid, __u32 daddr, __u32 perm,
@@ -324,21 +313,30 @@ static __always_inline int local_check(int kind, __u32 perm, __u8 proto, __u32 d
 
 	if (!cfg)
 		return 1;
-	scid = current_scid(cfg);
-	if (!scid)
-		return 1;   /* not in a security context: untouched */
-
+	/* sendmsg on a socket that sent to this destination before, from the same context cgroup
+	 * (a registered cgroup id always maps to the same ScID), under the same table: allowed */
+	__u64 cg = bpf_get_current_ancestor_cgroup_id(cfg->ctx_level);
+	if (!cg)
+		return 1;   /* not deep enough to be in a context: untouched */
 	if (kind == 2 && perm == DSM_P_SEND && !v6_external && sk) {
-		c = bpf_sk_storage_get(&dsm_skc, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		c = bpf_sk_storage_get(&dsm_skc, sk, 0, 0);
 		if (c) {
 			__u64 g = active_gen() + 1;
 			if (c->out_gen == g && c->out_daddr == daddr && c->out_dport == port &&
-			    c->out_scid == scid && c->out_perm == perm && c->out_gen == g) {
+			    c->out_cg == cg && c->out_perm == perm && c->out_gen == g) {
 				count(DSM_C_SKC_HITS);
 				return 1;
 			}
 		}
 	}
+	{
+		__u32 *p = bpf_map_lookup_elem(&dsm_cg, &cg);
+		scid = p ? *p : 0;
+	}
+	if (!scid)
+		return 1;   /* not in a security context: untouched */
+	if (kind == 2 && perm == DSM_P_SEND && !v6_external && sk && !c)
+		c = bpf_sk_storage_get(&dsm_skc, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 
 	struct dsm_vc_key vk = { .kind = (kind << 24) | (perm << 16) | ((__u32)proto << 8) | v6_external,
 				 .w = { scid, daddr, port } };
@@ -395,6 +393,7 @@ allowed:
 			c->out_daddr = daddr;
 			c->out_dport = port;
 			c->out_scid = scid;
+			c->out_cg = cg;
 			c->out_perm = perm;
 			c->out_gen = d.gen + 1;
 		}
@@ -517,24 +516,25 @@ int dsi_ingress(struct __sk_buff *skb)
 	__u32 cg_scid = 0, scid = 0, snid = 0, tgt = 0, saddr, daddr, ihl, labeled = 0;
 	__u16 sport = 0, dport = 0;
 	__u8 proto, tcpflags = 0;
-	__u64 cg;
+	__u64 cg, now = 0;
 	__u32 *p;
 	int forged = 0;
 	struct dsm_skc *skc = 0;
 	struct bpf_sock *fsk = 0;
 	int tcp_payload = 0, flow_known = 0;
+	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
 
 	if (!cfg)
 		return 1;
-	cg = bpf_skb_ancestor_cgroup_id(skb, cfg->ctx_level);
-	if (cg) {
-		p = bpf_map_lookup_elem(&dsm_cg, &cg);
-		if (p)
-			cg_scid = *p;
-	}
 
 	if (skb->protocol != bpf_htons(ETH_P_IP)) {
 		/* IPv6 (and anything not IPv4) is never labeled: judged as unlabeled (0, 0). */
+		cg = bpf_skb_ancestor_cgroup_id(skb, cfg->ctx_level);
+		if (cg) {
+			p = bpf_map_lookup_elem(&dsm_cg, &cg);
+			if (p)
+				cg_scid = *p;
+		}
 		if (!cg_scid)
 			return 1;
 #pragma unroll
@@ -552,8 +552,12 @@ int dsi_ingress(struct __sk_buff *skb)
 		goto verdict;
 	}
 
-	if (bpf_skb_load_bytes(skb, 0, h, 20))
-		return cg_scid ? 0 : 1;
+	/* headers: direct packet access when they are in the linear part (always, for packets of
+	 * local sockets), else copied with bpf_skb_load_bytes */
+	if (data + 20 <= data_end)
+		__builtin_memcpy(h, data, 20);
+	else if (bpf_skb_load_bytes(skb, 0, h, 20))
+		return 0;
 	ihl = (h[0] & 0x0f) * 4;
 	if (ihl < 20)
 		return 0;
@@ -564,7 +568,14 @@ int dsi_ingress(struct __sk_buff *skb)
 	/* options: our label is normally the first option (fast path); else scan a few options */
 	if (ihl >= 28) {
 		__u8 o[8];
-		if (!bpf_skb_load_bytes(skb, 20, o, 8) && o[0] == DSM_OPT_TYPE && o[1] == DSM_OPT_LEN) {
+		int ok;
+		if (data + 28 <= data_end) {
+			__builtin_memcpy(o, data + 20, 8);
+			ok = 1;
+		} else {
+			ok = !bpf_skb_load_bytes(skb, 20, o, 8);
+		}
+		if (ok && o[0] == DSM_OPT_TYPE && o[1] == DSM_OPT_LEN) {
 			snid = ((__u32)o[2] << 8) | o[3];
 			scid = ((__u32)o[4] << 24) | ((__u32)o[5] << 16) | ((__u32)o[6] << 8) | o[7];
 			labeled = 1;
@@ -602,7 +613,15 @@ int dsi_ingress(struct __sk_buff *skb)
 
 	if ((proto == IPPROTO_TCP || proto == IPPROTO_UDP) && ihl <= 60) {
 		__u8 l4[14];
-		if (!bpf_skb_load_bytes(skb, ihl, l4, proto == IPPROTO_TCP ? 14 : 4)) {
+		__u32 off = ihl & 0x3c;
+		int ok;
+		if (data + off + 14 <= data_end) {
+			__builtin_memcpy(l4, data + off, 14);
+			ok = 1;
+		} else {
+			ok = !bpf_skb_load_bytes(skb, ihl, l4, proto == IPPROTO_TCP ? 14 : 4);
+		}
+		if (ok) {
 			sport = ((__u16)l4[0] << 8) | l4[1];
 			dport = ((__u16)l4[2] << 8) | l4[3];
 			if (proto == IPPROTO_TCP) {
@@ -612,87 +631,100 @@ int dsi_ingress(struct __sk_buff *skb)
 		}
 	}
 
+	/* fast path: the receiving socket's verdict cache (dsm_skc, written only for sockets that are
+	 * judged) holds this peer and label, allowed under the table in force */
+	{
+		struct bpf_sock *sk = skb->sk;
+		if (sk)
+			sk = bpf_sk_fullsock(sk);
+		fsk = sk;
+		if (sk)
+			skc = bpf_sk_storage_get(&dsm_skc, sk, 0, 0);
+	}
+	if (proto == IPPROTO_UDP)
+		now = bpf_ktime_get_coarse_ns();
+	if (skc) {
+		__u64 g = active_gen() + 1;
+		if (skc->in_gen == g && skc->in_saddr == saddr && skc->in_sport == sport) {
+			int hit, fl = 0;
+			if (labeled)
+				hit = skc->in_scid == scid && skc->in_snid == snid;
+			else if (proto == IPPROTO_TCP && !(tcpflags & 0x02))
+				hit = 1;   /* the flow's label, learned from its SYN / SYN-ACK */
+			else if (proto == IPPROTO_UDP && skc->fl_set && skc->fl_saddr == saddr &&
+				 skc->fl_sport == sport && now - skc->fl_ns < DSM_UDP_FLOW_TTL_NS) {
+				hit = skc->in_scid == skc->fl_scid && skc->in_snid == skc->fl_snid;
+				fl = 1;   /* UDP flow label */
+			} else
+				hit = skc->in_scid == 0 && skc->in_snid == 0;
+			if (hit && skc->in_gen == g) {
+				if (labeled && proto == IPPROTO_UDP)
+					udp_learn(skc, saddr, daddr, sport, dport, scid, snid, now);
+				if (fl)
+					count(DSM_C_FLOW_HITS);
+				count(DSM_C_SKC_HITS);
+				count(DSM_C_ALLOWED);
+				return 1;
+			}
+		}
+	}
+
+	cg = bpf_skb_ancestor_cgroup_id(skb, cfg->ctx_level);
+	if (cg) {
+		p = bpf_map_lookup_elem(&dsm_cg, &cg);
+		if (p)
+			cg_scid = *p;
+	}
+
 	/* target ScID (socket label of the local port, else the socket's context): an unlabeled packet
 	 * for a socket that is judged by nobody leaves here (labeled ones still get the forgery check) */
 	__u64 *vslot = 0, g0 = active_gen();
 	__u32 t0 = 0;
 	int t0_known = 0;
-	if (!cg_scid) {   /* in a context: computed later, the per-socket cache needs no target */
+	if (!cg_scid) {   /* in a context: computed later */
 		local_label(g0 & 1, proto, dport, &t0);
 		t0_known = 1;
 		if (!t0 && !labeled)
 			return 1;
 	}
 
-	/* TCP: only flow-opening segments carry labels (unless label-all); the label seen on the SYN
-	 * is cached per flow and judged again, under the policy in force, for every segment. */
-	{
-		struct bpf_sock *sk = skb->sk;
-		if (sk)
-			sk = bpf_sk_fullsock(sk);
-		fsk = sk;
-		/* UDP sockets and TCP client sockets (on the SYN-ACK) get a cache entry; TCP server
-		 * flows use the flow cache keyed by 5-tuple (the child socket does not exist yet when
-		 * the SYN arrives, and a per-connection allocation costs more than it saves) */
-		if (sk && (cg_scid || t0) && (proto == IPPROTO_UDP ||
-			   (proto == IPPROTO_TCP && labeled && (tcpflags & 0x12) == 0x12)))
-			skc = bpf_sk_storage_get(&dsm_skc, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-		else if (sk)
-			skc = bpf_sk_storage_get(&dsm_skc, sk, 0, 0);
-	}
+	/* UDP sockets and TCP client sockets (on the SYN-ACK) get a cache entry; TCP server flows use
+	 * the flow cache keyed by 5-tuple (the child socket does not exist yet when the SYN arrives,
+	 * and a per-connection allocation costs more than it saves) */
+	if (!skc && fsk && (cg_scid || t0) && (proto == IPPROTO_UDP ||
+		   (proto == IPPROTO_TCP && labeled && (tcpflags & 0x12) == 0x12)))
+		skc = bpf_sk_storage_get(&dsm_skc, fsk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+
 	/* UDP (flow labels, DSM_UDP_*): an unlabeled datagram of a flow whose label was seen less
 	 * than DSM_UDP_FLOW_TTL_NS ago is judged with that label, under the policy in force */
-	__u64 now = 0;
-	if (proto == IPPROTO_UDP) {
-		now = bpf_ktime_get_coarse_ns();
-		if (!labeled) {
-			if (skc && skc->fl_set && skc->fl_saddr == saddr && skc->fl_sport == sport) {
-				if (now - skc->fl_ns < DSM_UDP_FLOW_TTL_NS) {
-					scid = skc->fl_scid;
-					snid = skc->fl_snid;
-					flow_known = 1;
-				}
-			} else {
-				struct dsm_flow_key fk = { .saddr = saddr, .daddr = daddr, .sport = sport,
-							   .dport = dport, .proto = proto };
-				struct dsm_uflow_val *uv = bpf_map_lookup_elem(&dsm_uflows, &fk);
-				if (uv && now - uv->ns < DSM_UDP_FLOW_TTL_NS) {
-					scid = uv->scid;
-					snid = uv->snid;
-					flow_known = 1;
-					if (skc) {
-						skc->fl_set = 0;
-						skc->fl_saddr = saddr;
-						skc->fl_sport = sport;
-						skc->fl_scid = scid;
-						skc->fl_snid = snid;
-						skc->fl_ns = uv->ns;
-						skc->fl_set = 1;
-					}
+	if (proto == IPPROTO_UDP && !labeled) {
+		if (skc && skc->fl_set && skc->fl_saddr == saddr && skc->fl_sport == sport) {
+			if (now - skc->fl_ns < DSM_UDP_FLOW_TTL_NS) {
+				scid = skc->fl_scid;
+				snid = skc->fl_snid;
+				flow_known = 1;
+			}
+		} else {
+			struct dsm_flow_key fk = { .saddr = saddr, .daddr = daddr, .sport = sport,
+						   .dport = dport, .proto = proto };
+			struct dsm_uflow_val *uv = bpf_map_lookup_elem(&dsm_uflows, &fk);
+			if (uv && now - uv->ns < DSM_UDP_FLOW_TTL_NS) {
+				scid = uv->scid;
+				snid = uv->snid;
+				flow_known = 1;
+				if (skc) {
+					skc->fl_set = 0;
+					skc->fl_saddr = saddr;
+					skc->fl_sport = sport;
+					skc->fl_scid = scid;
+					skc->fl_snid = snid;
+					skc->fl_ns = uv->ns;
+					skc->fl_set = 1;
 				}
 			}
-			if (flow_known)
-				count(DSM_C_FLOW_HITS);
 		}
-	}
-	if (skc) {
-		__u64 g = active_gen() + 1;
-		if (skc->in_gen == g && skc->in_saddr == saddr && skc->in_sport == sport) {
-			int hit;
-			if (labeled || flow_known)
-				hit = skc->in_scid == scid && skc->in_snid == snid;
-			else if (proto == IPPROTO_TCP && !(tcpflags & 0x02))
-				hit = 1;   /* the flow's label, learned from its SYN / SYN-ACK */
-			else
-				hit = skc->in_scid == 0 && skc->in_snid == 0;
-			if (hit && skc->in_gen == g) {
-				if (labeled && proto == IPPROTO_UDP)
-					udp_learn(skc, saddr, daddr, sport, dport, scid, snid, now);
-				count(DSM_C_SKC_HITS);
-				count(DSM_C_ALLOWED);
-				return 1;
-			}
-		}
+		if (flow_known)
+			count(DSM_C_FLOW_HITS);
 	}
 
 	if (proto == IPPROTO_TCP && !labeled && !(tcpflags & 0x02)) {
@@ -887,9 +919,14 @@ int dsi_egress(struct __sk_buff *skb)
 	struct bpf_sock *sk;
 	struct dsm_skc *c = 0;
 
+	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+
 	if (!cfg || skb->protocol != bpf_htons(ETH_P_IP))
 		return TC_ACT_OK;
-	if (bpf_skb_load_bytes(skb, ETH_HLEN, b, 20))
+	/* direct packet access when the headers are linear (packets of local sockets), else copies */
+	if (data + ETH_HLEN + 20 <= data_end)
+		__builtin_memcpy(b, data + ETH_HLEN, 20);
+	else if (bpf_skb_load_bytes(skb, ETH_HLEN, b, 20))
 		return TC_ACT_OK;
 	if ((b[0] >> 4) != 4)
 		return TC_ACT_OK;
@@ -902,8 +939,11 @@ int dsi_egress(struct __sk_buff *skb)
 	proto = b[9];
 	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
 		__u8 l4[14];
+		__u32 off = ETH_HLEN + (ihl & 0x3c);
 
-		if (bpf_skb_load_bytes(skb, ETH_HLEN + ihl, l4, proto == IPPROTO_TCP ? 14 : 4))
+		if (data + off + 14 <= data_end)
+			__builtin_memcpy(l4, data + off, 14);
+		else if (bpf_skb_load_bytes(skb, ETH_HLEN + ihl, l4, proto == IPPROTO_TCP ? 14 : 4))
 			return TC_ACT_OK;
 		if (proto == IPPROTO_TCP && !(l4[13] & 0x02) && !(cfg->flags & DSM_CF_LABEL_ALL))
 			return TC_ACT_OK;   /* only SYN / SYN-ACK carry the label */

@@ -122,6 +122,7 @@ struct dsm_skc {
 	__u32 eg_daddr;
 	__u16 eg_dport;
 	__u16 pad5;
+	__u64 out_cg;         /* the sender's context cgroup id out_scid was found for */
 };
 
 struct dsm_flow_key { __u32 saddr; __u32 daddr; __u16 sport; __u16 dport; __u32 proto; };
