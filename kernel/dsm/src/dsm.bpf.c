@@ -669,6 +669,23 @@ int dsi_ingress(struct __sk_buff *skb)
 		}
 	}
 
+	/* Unlabeled payload-less TCP control segments (ACK, RST, FIN; never SYN) carry no data: they
+	 * pass unjudged (the label in force decides every segment that carries data, and every SYN).
+	 * Dropping them would also stall port reuse: a SYN_SENT socket must see the challenge ACK of
+	 * an old peer socket to reset it. Bookkeeping only: a RST/FIN reaching a connection's own
+	 * socket while the flow's label still waits in the flow cache (no data yet) frees the entry
+	 * (fail-secure: a later data segment of that flow is judged as unlabeled). */
+	if (proto == IPPROTO_TCP && !labeled && !(tcpflags & 0x02) && tcp_payload <= 0) {
+		if ((tcpflags & 0x05) && fsk && fsk->state != BPF_TCP_LISTEN &&
+		    !(skc && skc->fl_set && skc->fl_saddr == saddr && skc->fl_sport == sport)) {
+			struct dsm_flow_key fk = { .saddr = saddr, .daddr = daddr, .sport = sport,
+						   .dport = dport, .proto = proto };
+			bpf_map_delete_elem(&dsm_flows, &fk);
+		}
+		count(DSM_C_ALLOWED);
+		return 1;
+	}
+
 	cg = bpf_skb_ancestor_cgroup_id(skb, cfg->ctx_level);
 	if (cg) {
 		p = bpf_map_lookup_elem(&dsm_cg, &cg);
@@ -688,11 +705,11 @@ int dsi_ingress(struct __sk_buff *skb)
 			return 1;
 	}
 
-	/* UDP sockets and TCP client sockets (on the SYN-ACK) get a cache entry; TCP server flows use
-	 * the flow cache keyed by 5-tuple (the child socket does not exist yet when the SYN arrives,
-	 * and a per-connection allocation costs more than it saves) */
-	if (!skc && fsk && (cg_scid || t0) && (proto == IPPROTO_UDP ||
-		   (proto == IPPROTO_TCP && labeled && (tcpflags & 0x12) == 0x12)))
+	/* UDP sockets get a cache entry; TCP flows (both ends) keep the label of the SYN / SYN-ACK in
+	 * the flow cache keyed by 5-tuple until their first data segment (the server's child socket
+	 * does not exist yet when the SYN arrives, and connections that end before any data then
+	 * never pay a socket-storage allocation) */
+	if (!skc && fsk && (cg_scid || t0) && proto == IPPROTO_UDP)
 		skc = bpf_sk_storage_get(&dsm_skc, fsk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 
 	/* UDP (flow labels, DSM_UDP_*): an unlabeled datagram of a flow whose label was seen less
@@ -742,15 +759,9 @@ int dsi_ingress(struct __sk_buff *skb)
 				snid = fv->snid;
 				flow_known = 1;
 				count(DSM_C_FLOW_HITS);
-				/* first segment reaching the connection's own socket (not the listener):
-				 * move the label onto the socket, free the flow-cache entry. A payload-less
-				 * RST/FIN ends the flow: free the entry without allocating socket storage
-				 * (fail-secure: later segments of the flow are judged as unlabeled). Pure
-				 * ACKs leave the entry for the first data segment. */
-				if (fsk && fsk->state != BPF_TCP_LISTEN && tcp_payload <= 0) {
-					if (tcpflags & 0x05)
-						bpf_map_delete_elem(&dsm_flows, &fk);
-				} else if (fsk && fsk->state != BPF_TCP_LISTEN) {
+				/* first data segment reaching the connection's own socket (not the
+				 * listener): move the label onto the socket, free the flow-cache entry */
+				if (fsk && fsk->state != BPF_TCP_LISTEN) {
 					struct dsm_skc *c2 = bpf_sk_storage_get(&dsm_skc, fsk, 0,
 										BPF_SK_STORAGE_GET_F_CREATE);
 					if (c2) {
@@ -765,14 +776,6 @@ int dsi_ingress(struct __sk_buff *skb)
 				}
 			}
 		}
-	}
-
-	/* Payload-less TCP control segments (ACK, RST, FIN; never SYN) of flows whose label is not
-	 * known carry no data: let them through, so that stale connections are reset and port reuse
-	 * works (a SYN_SENT socket must see the challenge ACK of an old peer socket to answer RST). */
-	if (proto == IPPROTO_TCP && !labeled && !flow_known && !(tcpflags & 0x02) && tcp_payload <= 0) {
-		count(DSM_C_ALLOWED);
-		return 1;
 	}
 
 	/* verdict cache: under one table the decision depends only on (source address, label,
@@ -850,14 +853,16 @@ int dsi_ingress(struct __sk_buff *skb)
 
 	if (labeled && proto == IPPROTO_TCP) {
 		if ((tcpflags & 0x12) == 0x12 && skc) {
-			/* SYN-ACK on a client socket: remember the peer's label on the socket */
+			/* SYN-ACK on a client socket that has storage already (label-all mode) */
 			skc->fl_set = 0;
 			skc->fl_saddr = saddr;
 			skc->fl_sport = sport;
 			skc->fl_scid = scid;
 			skc->fl_snid = snid;
 			skc->fl_set = 1;
-		} else {
+		} else if (tcpflags & 0x02) {
+			/* SYN (server) or SYN-ACK (client): the flow's label waits in the flow cache for
+			 * the first data segment (segments labeled one by one need no flow label) */
 			struct dsm_flow_key fk = { .saddr = saddr, .daddr = daddr, .sport = sport,
 						   .dport = dport, .proto = proto };
 			struct dsm_flow_val fv = { .scid = scid, .snid = snid };
@@ -945,8 +950,18 @@ int dsi_egress(struct __sk_buff *skb)
 			__builtin_memcpy(l4, data + off, 14);
 		else if (bpf_skb_load_bytes(skb, ETH_HLEN + ihl, l4, proto == IPPROTO_TCP ? 14 : 4))
 			return TC_ACT_OK;
-		if (proto == IPPROTO_TCP && !(l4[13] & 0x02) && !(cfg->flags & DSM_CF_LABEL_ALL))
-			return TC_ACT_OK;   /* only SYN / SYN-ACK carry the label */
+		if (proto == IPPROTO_TCP && !(l4[13] & 0x02)) {
+			/* a RST sent by this node ends the flow: its peer's label, if it still waits in
+			 * the flow cache (no data received yet), goes */
+			if (l4[13] & 0x04) {
+				struct dsm_flow_key fk = { .saddr = *(__u32 *)&b[16], .daddr = *(__u32 *)&b[12],
+							   .sport = ((__u16)l4[2] << 8) | l4[3],
+							   .dport = ((__u16)l4[0] << 8) | l4[1], .proto = proto };
+				bpf_map_delete_elem(&dsm_flows, &fk);
+			}
+			if (!(cfg->flags & DSM_CF_LABEL_ALL))
+				return TC_ACT_OK;   /* only SYN / SYN-ACK carry the label */
+		}
 		sport = ((__u16)l4[0] << 8) | l4[1];
 		dport = ((__u16)l4[2] << 8) | l4[3];
 	}
