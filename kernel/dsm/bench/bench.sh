@@ -43,7 +43,7 @@ trap 'exit 130' INT TERM
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root"; exit 1; }
 for c in sockperf iperf3 python3; do command -v $c >/dev/null || { echo "bench: missing $c (install-deps.sh)"; exit 1; }; done
-make -C "$DSM" >/dev/null || exit 1
+make -C "$DSM" all build/null.bpf.o build/nullhooks >/dev/null || exit 1
 mountpoint -q /sys/fs/bpf || { mount -t bpf bpf /sys/fs/bpf && MOUNTED_BPFFS=1; }
 
 ip netns add $NSC; ip netns add $NSM
@@ -56,6 +56,7 @@ ip -n $NSM route replace 10.199.0.0/24 dev $IFM proto kernel scope link src $IPM
 mkdir -p $CGT/off
 sleep 0.5
 
+mkdir -p $CGT/null-colby $CGT/null-munster
 MODE=off
 # run NODE CMD...: in context 10 of NODE when MODE=on, in a plain cgroup when off
 run() {
@@ -63,6 +64,7 @@ run() {
 	local cg ns
 	if [ $node = colby ]; then ns=$NSC cg=$CGC/scid-10; else ns=$NSM cg=$CGM/scid-10; fi
 	[ $MODE = off ] && cg=$CGT/off
+	[[ $MODE == null* ]] && cg=$CGT/null-$node
 	bash -c 'echo $$ > "$1"; [ -n "$PIDFILE" ] && echo $$ > "$PIDFILE"; shift; ns=$1; shift; exec nsenter --net=/run/netns/$ns "$@"' _ "$cg/cgroup.procs" "$ns" "$@"
 }
 # bg NAME NODE CMD...: background server; its pid (the server itself) in $TMP/NAME.pid
@@ -127,7 +129,7 @@ measure() { # mode
 		add conn_$m "$(run colby $CL client $IPM 7102 $SECS | awk '{print $NF}')"
 		stop_bg cs
 	fi
-	if want exec; then
+	if want exec && [[ $m != null* ]]; then
 		add exec_$m "$(run colby $CL exec 500 $TMP/plain-true | awk '{print $NF}')"
 		[ $m = on ] && add exec_lab "$(run colby $CL exec 500 $TMP/labeled-true | awk '{print $NF}')"
 	fi
@@ -167,6 +169,27 @@ dsm_off() {
 	"$CTL" detach --pin $PINC 2>/dev/null; "$CTL" detach --pin $PINM 2>/dev/null
 	setfattr -x trusted.dsi.scid $TMP/labeled-true 2>/dev/null
 	true
+}
+
+# BENCH_NULL="tc tcx" (either or both): one more mode per round for each, "null-tc"/"null-tcx":
+# empty programs (bench/null.bpf.o) at the DSM's hooks (cgroup links; egress through a clsact
+# cls_bpf filter, as the DSM does, or a tcx link): the cost of the hooks alone, the floor under
+# the DSM's figures on this machine
+NULL_OBJ=$B/null.bpf.o NULL_HOOKS=$B/nullhooks
+null_on() { # tc|tcx
+	local node ns ifc
+	for node in colby munster; do
+		if [ $node = colby ]; then ns=$NSC ifc=$IFC; else ns=$NSM ifc=$IFM; fi
+		nsenter --net=/run/netns/$ns $NULL_HOOKS $NULL_OBJ $CGT/null-$node $ifc $1 >$TMP/null-$node.out 2>&1 &
+		BG+=($!); eval "NPID_$node=$!"
+		for _ in $(seq 100); do grep -q ready $TMP/null-$node.out && break; sleep 0.05; done
+		grep -q ready $TMP/null-$node.out || { echo "nullhooks ($node) failed:"; cat $TMP/null-$node.out; exit 1; }
+	done
+	MODE=null-$1
+}
+null_off() {
+	MODE=off
+	kill $NPID_colby $NPID_munster 2>/dev/null; wait $NPID_colby $NPID_munster 2>/dev/null; true
 }
 
 # BENCH_PROFILE=1: no off/on rounds; DSM on, kernel.bpf_stats_enabled during a connects/s run,
@@ -211,6 +234,10 @@ OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
 for r in $(seq $ROUNDS); do
 	echo "== round $r/$ROUNDS: DSM off"
 	MODE=off; measure off
+	for k in ${BENCH_NULL:-}; do
+		echo "== round $r/$ROUNDS: null hooks ($k): empty programs at the DSM's hooks"
+		null_on $k; measure null-$k; null_off
+	done
 	echo "== round $r/$ROUNDS: DSM on (labels on TCP SYNs and UDP flows' first datagrams, flow labels at the receiver)"
 	dsm_on; measure on
 	l_on=$("$CTL" counters --pin $PINC | awk '$1=="packets_labeled"{print $2}')
@@ -264,5 +291,15 @@ echo "10k-entry table ($ST bytes): $SW   (goal: <= 100 ms)"
 echo "packets labeled by colby during the last on round: $l_on"
 echo "BPF program cost (extra on run with kernel.bpf_stats_enabled):"
 printf '%s' "$PSTATS" | grep -v '^$'
+for n in ${BENCH_NULL:-}; do
+	echo "floor: empty programs at the same hooks, egress via $n, same rounds"
+	printf "%-34s %12s %12s %10s %8s\n" "metric" "off" "null-$n" "null/off" "on/null"
+	for m in "rtt:UDP ping-pong RTT (us, p50)" "rtta:  same, CPUs kept awake" "tput:TCP stream (Gbit/s)" "conn:TCP connects/s"; do
+		k=${m%%:*}
+		printf "%-34s %12s %12s %10s %8s\n" "${m#*:}" "${R[${k}_off]}" "$(median "${S[${k}_null-$n]:-}")" \
+			"$(ratio "${S[${k}_null-$n]:-}" "${S[${k}_off]:-}")" "$(ratio "${S[${k}_on]:-}" "${S[${k}_null-$n]:-}")"
+	done
+done
 echo "values: medians of $ROUNDS alternating rounds; on/off: median of the per-round ratios; samples:"
 for k in rtt_off rtt_on rtta_off rtta_on tput_off tput_on tput_all conn_off conn_on exec_off exec_on exec_lab; do echo "  $k:${S[$k]:-}"; done
+for n in ${BENCH_NULL:-}; do for k in rtt rtta tput conn; do echo "  ${k}_null-$n:${S[${k}_null-$n]:-}"; done; done
