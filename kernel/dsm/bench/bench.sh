@@ -123,7 +123,13 @@ measure() { # mode
 		[ -n "$v" ] && add rtta_$m "$(awk -v v=$v 'BEGIN{printf "%.3f", 2*v}')"
 	fi
 	fi
-	want tput && add tput_$m "$(iperf_once 7101)"
+	if want tput; then
+		# BENCH_PERF=file with BENCH_ONLY=tput: perf record -g of each mode's stream (file.MODE)
+		[ -n "${BENCH_PERF:-}" ] && [ "${BENCH_ONLY:-}" = tput ] &&
+			{ sleep 1; perf record -q -a -g -o "$BENCH_PERF.$m" -- sleep 1 >/dev/null 2>&1; } &
+		add tput_$m "$(iperf_once 7101)"
+		wait $! 2>/dev/null
+	fi
 	if want conn; then
 		bg cs munster $CL server 7102 $((SECS + 2)); sleep 0.3
 		add conn_$m "$(run colby $CL client $IPM 7102 $SECS | awk '{print $NF}')"
