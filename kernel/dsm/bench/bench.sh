@@ -132,7 +132,11 @@ measure() { # mode
 	fi
 	if want conn; then
 		bg cs munster $CL server 7102 $((SECS + 2)); sleep 0.3
+		# BENCH_PERF=file with BENCH_ONLY=conn: perf record -g of each mode's connects loop
+		[ -n "${BENCH_PERF:-}" ] && [ "${BENCH_ONLY:-}" = conn ] &&
+			{ sleep 0.5; perf record -q -a -g -o "$BENCH_PERF.$m" -- sleep 1 >/dev/null 2>&1; } &
 		add conn_$m "$(run colby $CL client $IPM 7102 $SECS | awk '{print $NF}')"
+		wait $! 2>/dev/null
 		stop_bg cs
 	fi
 	if want exec && [[ $m != null* ]]; then
