@@ -53,12 +53,12 @@ for ns in $NSC $NSM; do ip -n $ns link set lo up; done
 ip -n $NSC link set $IFC up; ip -n $NSM link set $IFM up
 ip -n $NSC route replace 10.199.0.0/24 dev $IFC proto kernel scope link src $IPC mtu 1492
 ip -n $NSM route replace 10.199.0.0/24 dev $IFM proto kernel scope link src $IPM mtu 1492
-mkdir -p $CGT/off
+mkdir -p $CGT/off $CGT/null-colby $CGT/null-munster
 sleep 0.5
 
-mkdir -p $CGT/null-colby $CGT/null-munster
 MODE=off
-# run NODE CMD...: in context 10 of NODE when MODE=on, in a plain cgroup when off
+# run NODE CMD...: in context 10 of NODE when MODE=on, in a plain cgroup when off, in the cgroup
+# with the empty programs when null-*
 run() {
 	local node=$1; shift
 	local cg ns
