@@ -98,6 +98,12 @@ best() { printf '%s\n' $1 | sort -g | tail -1; }
 
 # BENCH_ONLY="rtt tput conn exec": measure only these (the rounds' table swap and statistics stay)
 want() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
+# perf_mode METRIC MODE DELAY: with BENCH_PERF=file and BENCH_ONLY=METRIC (tput or conn), a
+# 1-second perf record -g of all CPUs into file.MODE, DELAY seconds into the measurement
+perf_mode() {
+	[ -n "${BENCH_PERF:-}" ] && [ "${BENCH_ONLY:-}" = $1 ] || return 0
+	sleep $3; perf record -q -a -g -o "$BENCH_PERF.$2" -- sleep 1 >/dev/null 2>&1
+}
 measure() { # mode
 	local m=$1 v
 	if want rtt; then
@@ -124,17 +130,13 @@ measure() { # mode
 	fi
 	fi
 	if want tput; then
-		# BENCH_PERF=file with BENCH_ONLY=tput: perf record -g of each mode's stream (file.MODE)
-		[ -n "${BENCH_PERF:-}" ] && [ "${BENCH_ONLY:-}" = tput ] &&
-			{ sleep 1; perf record -q -a -g -o "$BENCH_PERF.$m" -- sleep 1 >/dev/null 2>&1; } &
+		perf_mode tput $m 1 &
 		add tput_$m "$(iperf_once 7101)"
 		wait $! 2>/dev/null
 	fi
 	if want conn; then
 		bg cs munster $CL server 7102 $((SECS + 2)); sleep 0.3
-		# BENCH_PERF=file with BENCH_ONLY=conn: perf record -g of each mode's connects loop
-		[ -n "${BENCH_PERF:-}" ] && [ "${BENCH_ONLY:-}" = conn ] &&
-			{ sleep 0.5; perf record -q -a -g -o "$BENCH_PERF.$m" -- sleep 1 >/dev/null 2>&1; } &
+		perf_mode conn $m 0.5 &
 		add conn_$m "$(run colby $CL client $IPM 7102 $SECS | awk '{print $NF}')"
 		wait $! 2>/dev/null
 		stop_bg cs
