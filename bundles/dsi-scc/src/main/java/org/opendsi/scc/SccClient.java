@@ -57,6 +57,19 @@ public interface SccClient extends AutoCloseable {
      */
     boolean revalidateServer();
 
+    /**
+     * Swaps this client's certificate and key in place, e.g. after a renewal, without a reconnect:
+     * the open connection re-authenticates in band (a {@code REAUTH} frame carrying the new chain and a
+     * proof of possession of the new key, see PROTOCOL.md) and later connections present the new
+     * certificate in their handshake. The future completes when the hub accepted the new chain, or at
+     * once when not connected; it fails when the hub refused it (the hub then closes the connection,
+     * and the client reconnects with the new credentials).
+     *
+     * @throws SccException ({@code config}) when no TLS context can be built from {@code renewed}; the
+     *                      old credentials then stay in use
+     */
+    CompletableFuture<Void> updateCredentials(SccCredentials renewed);
+
     /** Stops reconnecting and closes the connection. */
     @Override
     void close();

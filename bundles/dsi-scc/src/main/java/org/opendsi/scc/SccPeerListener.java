@@ -6,4 +6,11 @@ public interface SccPeerListener {
 
     /** @param reason short human-readable reason (heartbeat timeout, closed by peer, revoked, ...) */
     void peerDisconnected(SccPeer peer, String reason);
+
+    /**
+     * The peer presented a renewed certificate on its open connection (see
+     * {@link SccServer#updateCredentials}); {@link SccPeer#certificateChain()} now returns it.
+     */
+    default void peerReauthenticated(SccPeer peer) {
+    }
 }

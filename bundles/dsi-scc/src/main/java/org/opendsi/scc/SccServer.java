@@ -64,6 +64,19 @@ public interface SccServer extends AutoCloseable {
      */
     List<SccPeer> revalidatePeers();
 
+    /**
+     * Swaps this server's certificate and key in place, e.g. after a renewal. The listening socket
+     * stays open and no connection is dropped: new handshakes present the new certificate, and every
+     * connected peer is sent the new chain with a proof of possession of the new key over its open
+     * connection (a {@code REAUTH} frame, see PROTOCOL.md), after which it sees the new certificate.
+     * The future completes with the number of connected peers that accepted the new chain; a peer
+     * that refuses it is disconnected.
+     *
+     * @throws SccException ({@code config}) when no TLS context can be built from {@code renewed}; the
+     *                      old credentials then stay in use
+     */
+    CompletableFuture<Integer> updateCredentials(SccCredentials renewed);
+
     /** Stops accepting and closes all connections. */
     @Override
     void close();

@@ -5,5 +5,5 @@
  * Obtain a {@link org.opendsi.scc.SccTransport} as an OSGi service, or with
  * {@link org.opendsi.scc.SccTransport#newTransport()} outside OSGi.
  */
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.opendsi.scc;

@@ -30,7 +30,7 @@ class SccBasicTest extends SccTestSupport {
         assertTrue(sm.subject().contains("CN=sm-3"), sm.subject());
         assertEquals(2, sm.certificateChain().size(), "leaf + node CA");
         assertEquals("TLSv1.3", sm.tlsProtocol());
-        assertEquals("1.0", sm.protocolVersion());
+        assertEquals("1.1", sm.protocolVersion());
         assertTrue(sm.certificateExpiry().isAfter(java.time.Instant.now()));
         assertTrue(sm.connectedSince() != null && sm.remoteAddress() != null);
 

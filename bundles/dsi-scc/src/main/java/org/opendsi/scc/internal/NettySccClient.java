@@ -8,7 +8,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
@@ -50,7 +49,7 @@ final class NettySccClient implements SccClient, SccConnection.Endpoint {
     private final String host;
     private final int port;
     private final PeerTrust trust;
-    private final SslContext sslContext;
+    private volatile LocalIdentity local;
     private final Topics<SccMessageHandler> subscriptions = new Topics<>();
     private final Topics<SccRequestHandler> requestHandlers = new Topics<>();
     private final List<SccStateListener> stateListeners = new CopyOnWriteArrayList<>();
@@ -74,17 +73,34 @@ final class NettySccClient implements SccClient, SccConnection.Endpoint {
         this.host = host;
         this.port = port;
         this.trust = new PeerTrust(credentials, options.serverIdentityPrefix());
+        this.local = identity(credentials);
+    }
+
+    private LocalIdentity identity(SccCredentials credentials) {
         try {
-            this.sslContext = SslContextBuilder.forClient()
+            return new LocalIdentity(credentials, SslContextBuilder.forClient()
                     .keyManager(credentials.key(), credentials.chain())
                     .trustManager(trust)
                     .protocols("TLSv1.3")
                     .sslProvider(SslProvider.JDK)
                     .endpointIdentificationAlgorithm(null) // identity is checked by PeerTrust (URI SAN)
-                    .build();
-        } catch (SSLException e) {
+                    .build());
+        } catch (SSLException | IllegalArgumentException e) {
             throw new SccException(SccException.CONFIG, "cannot build the TLS context: " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public CompletableFuture<Void> updateCredentials(SccCredentials renewed) {
+        LocalIdentity next = identity(renewed);
+        trust.update(renewed);
+        local = next; // reconnects present the renewed certificate in their handshake
+        SccConnection c = current;
+        if (c == null || !c.isReady()) {
+            // a connection still in its handshake re-authenticates when it becomes ready
+            return CompletableFuture.completedFuture(null);
+        }
+        return c.reauthenticate(next);
     }
 
     @Override
@@ -115,14 +131,15 @@ final class NettySccClient implements SccClient, SccConnection.Endpoint {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        SslHandler ssl = sslContext.newHandler(ch.alloc(), host, port);
+                        LocalIdentity presented = local;
+                        SslHandler ssl = presented.sslContext().newHandler(ch.alloc(), host, port);
                         ssl.setHandshakeTimeoutMillis(options.handshakeTimeout().toMillis());
                         ch.pipeline().addLast("tls", ssl)
                                 .addLast("frames", new FrameDecoder(options.maxFrameSize(),
                                         options.frameReadTimeout().toNanos()))
                                 .addLast("idle", new IdleStateHandler(options.heartbeatTimeout().toMillis(), 0, 0,
                                         TimeUnit.MILLISECONDS))
-                                .addLast("scc", new SccConnection(NettySccClient.this, true, options, trust));
+                                .addLast("scc", new SccConnection(NettySccClient.this, true, options, trust, presented));
                     }
                 });
         b.connect(host, port).addListener(f -> {
@@ -321,6 +338,11 @@ final class NettySccClient implements SccClient, SccConnection.Endpoint {
         everConnected = true;
         setState(SccConnectionState.CONNECTED, null);
         firstConnect.complete(null);
+    }
+
+    @Override
+    public LocalIdentity localIdentity() {
+        return local;
     }
 
     @Override

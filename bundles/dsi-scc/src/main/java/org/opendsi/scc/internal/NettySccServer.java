@@ -10,7 +10,6 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.ClientAuth;
-import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
@@ -50,7 +49,7 @@ final class NettySccServer implements SccServer, SccConnection.Endpoint {
     private final SccOptions options;
     private final InetSocketAddress bindAddress;
     private final PeerTrust trust;
-    private final SslContext sslContext;
+    private volatile LocalIdentity local;
     private final Map<String, SccConnection> peers = new ConcurrentHashMap<>();
     private final Set<SccConnection> connections = ConcurrentHashMap.newKeySet();
     private final Topics<SccMessageHandler> subscriptions = new Topics<>();
@@ -64,16 +63,44 @@ final class NettySccServer implements SccServer, SccConnection.Endpoint {
         this.options = options;
         this.bindAddress = bindAddress;
         this.trust = new PeerTrust(credentials, null);
+        this.local = identity(credentials);
+    }
+
+    private LocalIdentity identity(SccCredentials credentials) {
         try {
-            this.sslContext = SslContextBuilder.forServer(credentials.key(), credentials.chain())
+            return new LocalIdentity(credentials, SslContextBuilder.forServer(credentials.key(), credentials.chain())
                     .trustManager(trust)
                     .clientAuth(ClientAuth.REQUIRE)
                     .protocols("TLSv1.3")
                     .sslProvider(SslProvider.JDK)
-                    .build();
-        } catch (SSLException e) {
+                    .build());
+        } catch (SSLException | IllegalArgumentException e) {
             throw new SccException(SccException.CONFIG, "cannot build the TLS context: " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public CompletableFuture<Integer> updateCredentials(SccCredentials renewed) {
+        LocalIdentity next = identity(renewed);
+        trust.update(renewed);
+        local = next; // from here on, every new handshake presents the renewed certificate
+        // peers still in their handshake re-authenticate when they become ready (SccConnection.becomeReady)
+        AtomicInteger accepted = new AtomicInteger();
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        for (SccConnection c : peers.values()) {
+            all.add(c.reauthenticate(next).handle((v, e) -> {
+                if (e == null) {
+                    accepted.incrementAndGet();
+                } else {
+                    LOG.warn("SCC: peer {} did not take the renewed server certificate: {}", c.id(), e.getMessage());
+                }
+                return null;
+            }));
+        }
+        LOG.info("SCC server on {}: certificate renewed in place (serial {}, expires {}); re-authenticating {} peer(s)",
+                localAddress(), renewed.leaf().getSerialNumber().toString(16), renewed.leaf().getNotAfter().toInstant(),
+                all.size());
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> accepted.get());
     }
 
     @Override
@@ -92,9 +119,10 @@ final class NettySccServer implements SccServer, SccConnection.Endpoint {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        SslHandler ssl = sslContext.newHandler(ch.alloc());
+                        LocalIdentity presented = local;
+                        SslHandler ssl = presented.sslContext().newHandler(ch.alloc());
                         ssl.setHandshakeTimeoutMillis(options.handshakeTimeout().toMillis());
-                        SccConnection c = new SccConnection(NettySccServer.this, false, options, trust);
+                        SccConnection c = new SccConnection(NettySccServer.this, false, options, trust, presented);
                         connections.add(c);
                         ch.pipeline().addLast("tls", ssl)
                                 .addLast("frames", new FrameDecoder(options.maxFrameSize(),
@@ -259,6 +287,25 @@ final class NettySccServer implements SccServer, SccConnection.Endpoint {
         for (SccPeerListener l : peerListeners) {
             try {
                 l.peerConnected(c);
+            } catch (RuntimeException e) {
+                LOG.warn("SCC: peer listener failed", e);
+            }
+        }
+    }
+
+    @Override
+    public LocalIdentity localIdentity() {
+        return local;
+    }
+
+    @Override
+    public void onReauthenticated(SccConnection c) {
+        if (peers.get(c.id()) != c) {
+            return;
+        }
+        for (SccPeerListener l : peerListeners) {
+            try {
+                l.peerReauthenticated(c);
             } catch (RuntimeException e) {
                 LOG.warn("SCC: peer listener failed", e);
             }

@@ -33,16 +33,28 @@ import org.slf4j.LoggerFactory;
 final class PeerTrust extends X509ExtendedTrustManager {
     private static final Logger LOG = LoggerFactory.getLogger(PeerTrust.class);
 
-    private final SccCredentials credentials;
     private final String serverIdentityPrefix; // null on the server side
-    private final Set<TrustAnchor> anchors = new HashSet<>();
+    private volatile SccCredentials credentials;
+    private volatile Set<TrustAnchor> anchors;
 
     PeerTrust(SccCredentials credentials, String serverIdentityPrefix) {
-        this.credentials = credentials;
         this.serverIdentityPrefix = serverIdentityPrefix;
-        for (X509Certificate a : credentials.trustAnchors()) {
-            anchors.add(new TrustAnchor(a, null));
+        update(credentials);
+    }
+
+    /** Trusts the anchors and revocation lists of renewed credentials from the next validation on. */
+    void update(SccCredentials renewed) {
+        Set<TrustAnchor> a = new HashSet<>();
+        for (X509Certificate c : renewed.trustAnchors()) {
+            a.add(new TrustAnchor(c, null));
         }
+        anchors = Set.copyOf(a);
+        credentials = renewed;
+    }
+
+    /** The identity a peer certificate names: its first URI SAN, or its subject DN when it has none. */
+    static String identityOf(X509Certificate leaf) {
+        return firstUriSan(leaf).orElse(leaf.getSubjectX500Principal().getName());
     }
 
     /** Full validation: chain to an anchor, validity dates, CRLs, and (client side) server identity. */
@@ -59,6 +71,7 @@ final class PeerTrust extends X509ExtendedTrustManager {
         if (path.isEmpty()) {
             throw new CertificateException("peer presented only a trust anchor");
         }
+        Set<TrustAnchor> anchors = this.anchors;
         try {
             CertificateFactory cf = CertificateFactory.getInstance("X.509");
             CertPath cp = cf.generateCertPath(path);

@@ -53,6 +53,7 @@ import org.slf4j.LoggerFactory;
 final class SccConnection extends ChannelDuplexHandler implements SccPeer {
     private static final Logger LOG = LoggerFactory.getLogger(SccConnection.class);
     private static final SccPriority[] LANES = SccPriority.values();
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     /** Callbacks into the server or client that owns the connection (called on the I/O thread). */
     interface Endpoint {
@@ -66,6 +67,13 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
         void onPublish(SccConnection c, SccMessage m);
 
         SccRequestHandler requestHandler(String topic);
+
+        /** The credentials this endpoint presents now (they change when its certificate is renewed). */
+        LocalIdentity localIdentity();
+
+        /** The peer presented a renewed certificate on this connection (REAUTH accepted). */
+        default void onReauthenticated(SccConnection c) {
+        }
     }
 
     record Outbound(byte[] frame, CompletableFuture<Void> done) {
@@ -78,6 +86,14 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
     private final boolean clientRole;
     private final SccOptions options;
     private final PeerTrust trust;
+    /** This side's HELLO nonce; REAUTH proofs are bound to both sides' nonces (protocol 1.1). */
+    private final byte[] localNonce = new byte[Wire.NONCE_BYTES];
+    /** The peer's HELLO nonce; null when the peer speaks 1.0 (no REAUTH). */
+    private volatile byte[] peerNonce;
+    /** The local credentials the peer last authenticated (handshake or accepted REAUTH); I/O thread. */
+    private LocalIdentity presented;
+    private LocalIdentity reauthTarget;
+    private CompletableFuture<Void> reauthInFlight;
 
     private volatile Channel channel;
     private volatile boolean ready;
@@ -105,9 +121,11 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
     private ScheduledFuture<?> helloTimer;
     private ScheduledFuture<?> pingTimer;
 
-    SccConnection(Endpoint endpoint, boolean clientRole, SccOptions options, PeerTrust trust) {
+    SccConnection(Endpoint endpoint, boolean clientRole, SccOptions options, PeerTrust trust, LocalIdentity presented) {
         this.endpoint = endpoint;
         this.trust = trust;
+        this.presented = presented;
+        RANDOM.nextBytes(localNonce);
         this.clientRole = clientRole;
         this.options = options;
         for (int i = 0; i < LANES.length; i++) {
@@ -288,6 +306,11 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
 
     /** Sends an error frame (best effort) and closes this connection. */
     void fatal(String code, String text) {
+        fatal(null, code, text);
+    }
+
+    /** Same, answering the frame {@code correlationId}. */
+    private void fatal(String correlationId, String code, String text) {
         Channel ch = channel;
         if (ch == null) {
             return;
@@ -298,7 +321,8 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
             }
             LOG.warn("SCC: closing {} ({}: {})", this, code, text);
             if (ch.isActive()) {
-                ch.writeAndFlush(Unpooled.wrappedBuffer(Wire.encode(Wire.error(null, code, text, true), Integer.MAX_VALUE)))
+                ch.writeAndFlush(Unpooled.wrappedBuffer(Wire.encode(Wire.error(correlationId, code, text, true),
+                                Integer.MAX_VALUE)))
                         .addListener(ChannelFutureListener.CLOSE);
                 ch.eventLoop().schedule(() -> {
                     ch.close();
@@ -329,24 +353,163 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
             result.completeExceptionally(e);
             return result;
         }
-        pendingRequests.put(reqId, result);
-        CompletableFuture<Void> sent = send(frame, priority);
-        sent.whenComplete((v, e) -> {
-            if (e != null && pendingRequests.remove(reqId) != null) {
-                result.completeExceptionally(e);
+        sendExpectingReply(reqId, frame, priority, timeout == null ? options.requestTimeout() : timeout,
+                "request '" + topic + "'", result);
+        return result;
+    }
+
+    /** Queues a frame whose answer (REP or ERR with {@code cid} = {@code frameId}) completes {@code reply}. */
+    private void sendExpectingReply(String frameId, byte[] frame, SccPriority priority, Duration timeout, String what,
+                                    CompletableFuture<SccMessage> reply) {
+        pendingRequests.put(frameId, reply);
+        send(frame, priority).whenComplete((v, e) -> {
+            if (e != null && pendingRequests.remove(frameId) != null) {
+                reply.completeExceptionally(e);
             }
         });
-        Duration t = timeout == null ? options.requestTimeout() : timeout;
         Channel ch = channel;
         if (ch != null) {
             ch.eventLoop().schedule(() -> {
-                if (pendingRequests.remove(reqId) != null) {
-                    result.completeExceptionally(new TimeoutException("no reply to request '" + topic + "' from "
-                            + this + " within " + t.toMillis() + " ms"));
+                if (pendingRequests.remove(frameId) != null) {
+                    reply.completeExceptionally(new TimeoutException("no reply to " + what + " from "
+                            + this + " within " + timeout.toMillis() + " ms"));
                 }
-            }, t.toMillis(), TimeUnit.MILLISECONDS);
+            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
         }
-        return result;
+    }
+
+    // ---------------------------------------------------------------- re-authentication (REAUTH, 1.1)
+
+    /**
+     * Presents {@code target} (renewed local credentials) to the peer on this open connection. Completes
+     * when the peer accepted it, at once when the peer already authenticated it; fails when the peer
+     * refused it (it then closes the connection), speaks 1.0, or the connection is not ready.
+     */
+    CompletableFuture<Void> reauthenticate(LocalIdentity target) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Channel ch = channel;
+        if (ch == null) {
+            done.completeExceptionally(new SccException(SccException.NOT_CONNECTED, "connection to " + this + " is closed"));
+            return done;
+        }
+        ch.eventLoop().execute(() -> sendReauth(target).whenComplete((v, e) -> {
+            if (e != null) {
+                done.completeExceptionally(e);
+            } else {
+                done.complete(null);
+            }
+        }));
+        return done;
+    }
+
+    /** On the I/O thread: one REAUTH in flight per target, none when the peer already has it. */
+    private CompletableFuture<Void> sendReauth(LocalIdentity target) {
+        if (presented == target) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (reauthTarget == target && reauthInFlight != null) {
+            return reauthInFlight;
+        }
+        Channel ch = channel;
+        if (!ready || ch == null || !ch.isActive()) {
+            return CompletableFuture.failedFuture(new SccException(SccException.NOT_CONNECTED,
+                    "connection to " + this + " is not ready"));
+        }
+        byte[] theirs = peerNonce;
+        if (theirs == null) {
+            return CompletableFuture.failedFuture(new SccException(SccException.CONFIG, this + " speaks SCC protocol "
+                    + remoteVersion + ", which cannot re-authenticate an open connection; it sees the new "
+                    + "certificate at its next handshake"));
+        }
+        String frameId = Wire.newId();
+        byte[] frame;
+        try {
+            List<X509Certificate> certs = target.credentials().chain();
+            byte[] leaf = certs.get(0).getEncoded();
+            byte[] proof = target.sign(Wire.reauthTranscript(clientRole, clientRole ? localNonce : theirs,
+                    clientRole ? theirs : localNonce, leaf));
+            ObjectNode n = Wire.envelope(Wire.REAUTH);
+            n.put("id", frameId);
+            ArrayNode chainNode = n.putArray("chain");
+            for (X509Certificate c : certs) {
+                chainNode.add(java.util.Base64.getEncoder().encodeToString(c.getEncoded()));
+            }
+            n.put("sig", java.util.Base64.getEncoder().encodeToString(proof));
+            frame = Wire.encode(n, options.maxFrameSize());
+        } catch (java.security.GeneralSecurityException | SccException e) {
+            return CompletableFuture.failedFuture(new SccException(SccException.CONFIG,
+                    "cannot build the re-authentication for " + this + ": " + e.getMessage(), e));
+        }
+        CompletableFuture<SccMessage> reply = new CompletableFuture<>();
+        CompletableFuture<Void> accepted = new CompletableFuture<>();
+        reauthTarget = target;
+        reauthInFlight = accepted;
+        reply.whenComplete((m, e) -> ch.eventLoop().execute(() -> {
+            if (reauthInFlight == accepted) {
+                reauthInFlight = null;
+                reauthTarget = null;
+            }
+            if (e != null) {
+                accepted.completeExceptionally(e);
+                return;
+            }
+            presented = target;
+            LOG.info("SCC: {} accepted the renewed certificate (serial {}, expires {})", this,
+                    target.credentials().leaf().getSerialNumber().toString(16),
+                    target.credentials().leaf().getNotAfter().toInstant());
+            accepted.complete(null);
+        }));
+        sendExpectingReply(frameId, frame, SccPriority.CONTROL, options.requestTimeout(), "re-authentication", reply);
+        return accepted;
+    }
+
+    /** A peer presents a renewed certificate: the same identity, a valid chain, and the new key's proof. */
+    private void onReauth(JsonNode env) {
+        String frameId = Wire.text(env, "id");
+        List<X509Certificate> certs = new ArrayList<>();
+        try {
+            byte[] theirs = peerNonce;
+            if (theirs == null) {
+                throw new java.security.cert.CertificateException("REAUTH on a connection whose HELLO carried no nonce");
+            }
+            JsonNode chainNode = env.path("chain");
+            if (!chainNode.isArray() || chainNode.isEmpty() || chainNode.size() > Wire.MAX_REAUTH_CHAIN) {
+                throw new java.security.cert.CertificateException("REAUTH needs a chain of 1 to "
+                        + Wire.MAX_REAUTH_CHAIN + " certificates");
+            }
+            java.security.cert.CertificateFactory cf = java.security.cert.CertificateFactory.getInstance("X.509");
+            for (JsonNode c : chainNode) {
+                certs.add((X509Certificate) cf.generateCertificate(
+                        new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(c.asText()))));
+            }
+            trust.validate(certs.toArray(new X509Certificate[0]));
+            String claimed = PeerTrust.identityOf(certs.get(0));
+            if (!claimed.equals(id)) {
+                throw new java.security.cert.CertificateException("the renewed certificate names " + claimed
+                        + ", this connection was authenticated as " + id);
+            }
+            X509Certificate leaf = certs.get(0);
+            java.security.Signature v = java.security.Signature.getInstance(
+                    LocalIdentity.signatureAlgorithm(leaf.getPublicKey().getAlgorithm()));
+            v.initVerify(leaf.getPublicKey());
+            v.update(Wire.reauthTranscript(!clientRole, clientRole ? localNonce : theirs,
+                    clientRole ? theirs : localNonce, leaf.getEncoded()));
+            if (!v.verify(java.util.Base64.getDecoder().decode(env.path("sig").asText()))) {
+                throw new java.security.cert.CertificateException("the proof of possession of the new key does not verify");
+            }
+        } catch (Exception e) {
+            String why = e.getMessage();
+            closeReason = "re-authentication refused: " + why;
+            closeCause = e;
+            fatal(frameId, Wire.E_REAUTH_REFUSED, "renewed certificate refused: " + why);
+            return;
+        }
+        chain = List.copyOf(certs);
+        LOG.info("SCC: {} re-authenticated with a renewed certificate (serial {}, expires {})", this,
+                certs.get(0).getSerialNumber().toString(16), certificateExpiry());
+        send(Wire.encode(Wire.message(Wire.REP, Wire.newId(), null, SccPriority.CONTROL, frameId, null, false),
+                Integer.MAX_VALUE), SccPriority.CONTROL);
+        endpoint.onReauthenticated(this);
     }
 
     /** Publishes with ack=true; the future completes on the peer's ACK. */
@@ -408,9 +571,15 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
             if (hs.isSuccess()) {
                 onHandshake(ctx);
             } else {
-                closeReason = "TLS handshake failed: " + rootMessage(hs.cause());
                 closeCause = hs.cause();
-                LOG.warn("SCC: TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), rootMessage(hs.cause()));
+                if (hs.cause() instanceof java.nio.channels.ClosedChannelException) {
+                    // a port probe, a load balancer's health check, or a peer that gave up: nothing to warn about
+                    closeReason = "closed by the peer during the TLS handshake";
+                    LOG.debug("SCC: {} closed the connection during the TLS handshake", ctx.channel().remoteAddress());
+                } else {
+                    closeReason = "TLS handshake failed: " + rootMessage(hs.cause());
+                    LOG.warn("SCC: TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), rootMessage(hs.cause()));
+                }
                 ctx.close();
             }
         } else if (evt instanceof IdleStateEvent) {
@@ -446,8 +615,30 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
         uriSan = PeerTrust.firstUriSan(chain.get(0));
         id = uriSan.orElse(subject());
         if (clientRole) {
-            writeNow(endpoint.hello());
+            ObjectNode hello = endpoint.hello();
+            hello.put("nonce", java.util.Base64.getEncoder().encodeToString(localNonce));
+            writeNow(hello);
         }
+    }
+
+    /** The peer's HELLO nonce: absent (a 1.0 peer) or exactly {@link Wire#NONCE_BYTES} of base64. */
+    private boolean readPeerNonce(JsonNode hello) {
+        JsonNode n = hello.get("nonce");
+        if (n == null || n.isNull()) {
+            return true;
+        }
+        byte[] b;
+        try {
+            b = java.util.Base64.getDecoder().decode(n.asText());
+        } catch (IllegalArgumentException e) {
+            b = new byte[0];
+        }
+        if (b.length != Wire.NONCE_BYTES) {
+            fatal(Wire.E_PROTOCOL, "HELLO nonce must be " + Wire.NONCE_BYTES + " bytes of base64");
+            return false;
+        }
+        peerNonce = b;
+        return true;
     }
 
     @Override
@@ -501,7 +692,9 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
                 return;
             }
             remoteVersion = env.path("proto").asText();
-            becomeReady();
+            if (readPeerNonce(env)) {
+                becomeReady();
+            }
             return;
         }
         if (!Wire.HELLO.equals(type)) {
@@ -522,6 +715,9 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
             return;
         }
         remoteVersion = env.path("proto").asText(Wire.VERSION);
+        if (!readPeerNonce(env)) {
+            return;
+        }
         for (JsonNode s : env.path("subs")) {
             remoteSubscriptions.add(s.asText());
         }
@@ -530,6 +726,7 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
         reply.put("role", "server");
         reply.put("heartbeatMs", options.heartbeatInterval().toMillis());
         reply.put("maxFrame", options.maxFrameSize());
+        reply.put("nonce", java.util.Base64.getEncoder().encodeToString(localNonce));
         writeNow(reply);
         becomeReady();
     }
@@ -554,6 +751,15 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
             }, hb, hb, TimeUnit.MILLISECONDS);
         }
         endpoint.onReady(this);
+        // the endpoint's certificate was renewed during this connection's handshake
+        LocalIdentity now = endpoint.localIdentity();
+        if (now != presented) {
+            sendReauth(now).whenComplete((v, e) -> {
+                if (e != null) {
+                    LOG.warn("SCC: {} still sees the previous certificate: {}", this, e.getMessage());
+                }
+            });
+        }
     }
 
     private void dispatch(String type, JsonNode env) {
@@ -591,6 +797,7 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
                 }
             }
             case Wire.ERR -> onError(env);
+            case Wire.REAUTH -> onReauth(env);
             default -> {
                 LOG.warn("SCC: unknown message type '{}' from {}; answered with an error, connection kept", type, this);
                 ObjectNode err = Wire.error(Wire.text(env, "id"), Wire.E_UNKNOWN_TYPE,
@@ -636,6 +843,10 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
     private void onError(JsonNode env) {
         String cid = Wire.text(env, "cid");
         String text = env.path("code").asText() + ": " + env.path("msg").asText();
+        if (env.path("fatal").asBoolean(false) && closeReason == null) {
+            closeReason = "closed by peer: " + text;
+            closeCause = new SccException(SccException.REMOTE, closeReason);
+        }
         if (cid != null) {
             CompletableFuture<SccMessage> f = pendingRequests.remove(cid);
             if (f != null) {
@@ -647,10 +858,6 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
                 u.done().completeExceptionally(new SccException(SccException.REMOTE, text));
                 return;
             }
-        }
-        if (env.path("fatal").asBoolean(false)) {
-            closeReason = "closed by peer: " + text;
-            closeCause = new SccException(SccException.REMOTE, closeReason);
         }
         LOG.warn("SCC: error frame from {}: {}", this, text);
     }

@@ -15,7 +15,7 @@ import org.opendsi.scc.SccPriority;
 /** Envelope field names, message types and the JSON codec of the wire protocol (see PROTOCOL.md). */
 final class Wire {
     static final int MAJOR = 1;
-    static final int MINOR = 0;
+    static final int MINOR = 1;
     static final String VERSION = MAJOR + "." + MINOR;
 
     // message types
@@ -29,6 +29,8 @@ final class Wire {
     static final String REQ = "REQ";
     static final String REP = "REP";
     static final String ERR = "ERR";
+    /** 1.1: a peer presents a renewed certificate on its open connection. */
+    static final String REAUTH = "REAUTH";
 
     // error codes
     static final String E_UNSUPPORTED_VERSION = "unsupported-version";
@@ -40,6 +42,13 @@ final class Wire {
     static final String E_HANDLER_FAILED = "handler-failed";
     static final String E_DISCONNECTED = "disconnected";
     static final String E_REPLACED = "replaced";
+    static final String E_REAUTH_REFUSED = "reauth-refused";
+
+    /** Bytes of the random nonce each side sends in its HELLO (1.1); REAUTH proofs are bound to both. */
+    static final int NONCE_BYTES = 32;
+    /** Most certificates a REAUTH chain may carry. */
+    static final int MAX_REAUTH_CHAIN = 8;
+    private static final byte[] REAUTH_CONTEXT = "DSI-SCC-REAUTH-1\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -107,6 +116,26 @@ final class Wire {
         frame[3] = (byte) json.length;
         System.arraycopy(json, 0, frame, 4, json.length);
         return frame;
+    }
+
+    /**
+     * What a REAUTH signature covers: a fixed context, which side signs, both HELLO nonces of the
+     * connection and the SHA-256 of the new leaf. Bound to one connection, so a proof seen on one
+     * connection is worth nothing on another, and to one direction, so it cannot be reflected.
+     */
+    static byte[] reauthTranscript(boolean signedByClient, byte[] clientNonce, byte[] serverNonce, byte[] leafDer) {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            out.writeBytes(REAUTH_CONTEXT);
+            out.write(signedByClient ? 'C' : 'S');
+            out.writeBytes(clientNonce);
+            out.writeBytes(serverNonce);
+            out.writeBytes(sha.digest(leafDer));
+            return out.toByteArray();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     static JsonNode decode(byte[] json) throws IOException {

@@ -182,9 +182,7 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         if (old != null) {
             old.close();
         }
-        Credentials c = keys.channelCredentials();
-        SccCredentials sc = new SccCredentials(c.privateKey(), c.chain(), c.trustAnchors(),
-                () -> (Collection<X509CRL>) keys.crls());
+        SccCredentials sc = channelCredentials();
         SccOptions opts = SccOptions.defaults().toBuilder()
                 .serverIdentityPrefix("spiffe://" + cfg.cluster() + "/ss")
                 .heartbeatInterval(Duration.ofSeconds(cfg.heartbeatSeconds()))
@@ -205,6 +203,11 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         client = cl;
         cl.connect();
         LOG.info("Security Manager: connecting to the Security Server at {}:{}", ssHost, ssPort);
+    }
+
+    private SccCredentials channelCredentials() {
+        Credentials c = keys.channelCredentials();
+        return new SccCredentials(c.privateKey(), c.chain(), c.trustAnchors(), () -> (Collection<X509CRL>) keys.crls());
     }
 
     private void onConnected() {
@@ -383,6 +386,12 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         if (cl == null || cl.state() != SccConnectionState.CONNECTED) {
             return;
         }
+        if (cl.revalidateServer()) {
+            // the SS's certificate expired (or was revoked) on this open connection: it reconnects
+            LOG.warn("Security Manager: the Security Server's certificate on the open connection is no longer valid; "
+                    + "reconnecting");
+            return;
+        }
         try {
             for (CertificateRole role : keys.dueForRenewal()) {
                 RenewalRequest req = keys.prepareRenewal(role);
@@ -396,12 +405,26 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
                 keys.installRenewal(role, cert);
                 LOG.info("Security Manager: {} certificate renewed (expires {})", role, cert.getNotAfter().toInstant());
                 if (role == CertificateRole.CHANNEL) {
-                    connect();
+                    presentRenewedChannelCertificate(cl);
                 }
             }
         } catch (Exception e) {
             lastError = "renewal failed: " + rootMessage(e);
             LOG.warn("Security Manager: {}", lastError);
+        }
+    }
+
+    /**
+     * The open connection re-authenticates with the renewed channel certificate in band; only if the SS
+     * refuses it (or cannot take it) is the client rebuilt, which reconnects with the new certificate.
+     */
+    private void presentRenewedChannelCertificate(SccClient cl) {
+        try {
+            cl.updateCredentials(channelCredentials()).get(20, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("Security Manager: the Security Server did not take the renewed channel certificate on the open "
+                    + "connection ({}); reconnecting with it", rootMessage(e));
+            connect();
         }
     }
 

@@ -115,8 +115,10 @@ class CertificateRenewalTest {
         X509Certificate ch0 = keys.channelCertificate();
         X509Certificate ca0 = keys.nodeCaCertificate();
         SccClient client0 = clientOf(sm);
-        assertEquals(ch0.getNotAfter().toInstant(), ssPeer(2).orElseThrow().certificateExpiry(),
+        SccPeer peer0 = ssPeer(2).orElseThrow();
+        assertEquals(ch0.getNotAfter().toInstant(), peer0.certificateExpiry(),
                 "the SS sees the join-time channel certificate");
+        Drops drops = watchDrops(client0);
 
         // the renewal check of the running SM notices the due certificates and renews them over the SCC
         await("the channel certificate is renewed", 15,
@@ -132,12 +134,15 @@ class CertificateRenewalTest {
         assertTrue(ss.ca().issued().stream().anyMatch(c -> c.serial().equals(ch1.getSerialNumber())),
                 "issued by the SS's cluster CA");
 
-        // no restart: the same runtime and keys rebuilt only their SCC client, which is connected
-        // again and presents the new certificate (the SS sees the peer with the new expiry)
+        // no restart and no reconnect: the open connection re-authenticated in band, so the SS sees the
+        // same connection of node 2 present the new certificate (and its expiry)
         awaitConnectedWithCurrentCertificate(sm, keys, 2);
-        assertNotEquals(client0, clientOf(sm), "the SCC client was rebuilt with the new credentials");
-        assertEquals(SccConnectionState.CLOSED, client0.state(), "the old client was closed");
+        assertSame(client0, clientOf(sm), "the same SCC client");
+        assertSame(peer0, ssPeer(2).orElseThrow(), "the same connection, not a new one");
+        assertEquals(peer0.connectedSince(), ssPeer(2).orElseThrow().connectedSince());
         assertSame(keys, keysOf(sm));
+        await("the SS's node record shows the renewed certificate's expiry", 5,
+                () -> ss.nodes().stream().anyMatch(r -> r.snid() == 2 && ch1.getNotAfter().toInstant().equals(r.certExpiry())));
         assertTrue(sm.status().certExpiry().isAfter(ch0.getNotAfter().toInstant()), sm.status().toString());
 
         // policy published after the renewal still arrives
@@ -155,6 +160,8 @@ class CertificateRenewalTest {
         NodeRecord rec = ss.nodes().stream().filter(r -> r.snid() == 2).findFirst().orElseThrow();
         assertTrue(rec.certExpiry().isAfter(ch0.getNotAfter().toInstant()), rec.toString());
         assertTrue(rec.ackedVersion() >= v3, rec.toString());
+        assertSame(peer0, ssPeer(2).orElseThrow(), "still the join-time connection, across several renewals");
+        drops.assertNone();
     }
 
     // ------------------------------------------------------------------ the SS renews its own certificate
@@ -164,26 +171,41 @@ class CertificateRenewalTest {
         double f = fraction(8, 2);
         startServer(8, f);
         X509Certificate s0 = ssLeaf();
+        // from before the first renewal to the end: the SCC port answers every probe
+        PortProbe probe = new PortProbe(ssPort);
         long v1 = publish(); // signed with s0
         ManagerRuntime sm = startManager(2, f);
         sm.join("127.0.0.1", ss.joinSocketAddress().getPort(), ss.createToken(Duration.ofMinutes(5)));
         await("the SM applies v1", 10, () -> sm.status().signedVersion() == v1);
+        // the SS may have renewed already while the node joined; watch from here across the next renewals
+        X509Certificate watched = ssLeaf();
+        SccClient client0 = clientOf(sm);
+        SccPeer hub0 = client0.server().orElseThrow();
+        SccPeer peer0 = ssPeer(2).orElseThrow();
+        Drops drops = watchDrops(client0);
+        AlarmFlow alarms = new AlarmFlow(sm);
 
         await("the SS renews its server certificate", 10,
-                () -> !ssLeaf().getSerialNumber().equals(s0.getSerialNumber()));
-        assertTrue(Instant.now().isBefore(s0.getNotAfter().toInstant()), "renewed before the old one expired");
+                () -> !ssLeaf().getSerialNumber().equals(watched.getSerialNumber()));
+        assertTrue(Instant.now().isBefore(watched.getNotAfter().toInstant()), "renewed before the old one expired");
         X509Certificate s1 = ssLeaf();
-        assertRenewed(s0, s1);
+        assertRenewed(watched, s1);
         assertEquals(SpiffeId.server(CLUSTER), SpiffeIds.parse(s1));
-        assertEquals(ss.sccSocketAddress().getPort(), ssPort, "the listener came back on its configured port");
 
-        // the SM reconnected on its own and now talks to the renewed server certificate
-        await("the SM is connected to the renewed SS certificate", 10, () -> {
-            SccClient cl = clientOf(sm); // null for a moment while the SM rebuilds it
-            Optional<SccPeer> p = cl == null ? Optional.empty() : cl.server();
-            return connected(sm) && p.isPresent()
-                    && !p.get().certificateChain().get(0).getSerialNumber().equals(s0.getSerialNumber());
+        // the SM's open connection now presents the renewed SS certificate: re-authenticated in band,
+        // not reconnected (same client, same connection on both ends)
+        await("the SM's open connection re-authenticates the renewed SS certificate", 10, () -> {
+            Optional<SccPeer> p = client0.server();
+            return p.isPresent() && !p.get().certificateChain().get(0).getSerialNumber().equals(watched.getSerialNumber());
         });
+        assertSame(client0, clientOf(sm));
+        assertSame(hub0, client0.server().orElseThrow(), "the same connection to the hub");
+        assertSame(peer0, ssPeer(2).orElseThrow(), "the SS still holds the same connection of node 2");
+        // a new handshake presents the renewed certificate too
+        NodeKeys other = joinDirectly(ss.ca(), 9);
+        X509Certificate handshake = rawClient(other).server().orElseThrow().certificateChain().get(0);
+        assertNotEquals(watched.getSerialNumber(), handshake.getSerialNumber(), "a new handshake sees a renewed certificate");
+        assertEquals(SpiffeId.server(CLUSTER), SpiffeIds.parse(handshake));
         long v2 = publish();
         await("the SM applies v" + v2 + " after the SS renewal", 10, () -> sm.status().signedVersion() == v2);
         SignedPolicy env2 = signedOf(sm);
@@ -201,6 +223,13 @@ class CertificateRenewalTest {
         await("both nodes apply v" + v3, 10,
                 () -> sm.status().signedVersion() == v3 && late.status().signedVersion() == v3);
         assertTrue(Instant.now().isAfter(s0.getNotAfter().toInstant()), "the first SS certificate has expired");
+
+        // across every renewal of this test: the port always answered, the node's connection was never
+        // dropped, and each alarm raised meanwhile was stored by the SS exactly once
+        alarms.stopAndAssertStoredOnce();
+        probe.stopAndAssertAlwaysAnswered();
+        assertSame(peer0, ssPeer(2).orElseThrow(), "still the first connection of node 2");
+        drops.assertNone();
     }
 
     // ------------------------------------------------------------------ someone else's certificate
@@ -239,6 +268,127 @@ class CertificateRenewalTest {
     }
 
     // ------------------------------------------------------------------ fixtures
+
+    /** Counts every drop of one node connection, seen from both ends. */
+    private final class Drops {
+        private final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        Drops(SccClient client) {
+            client.addStateListener((state, cause) -> {
+                if (state != SccConnectionState.CONNECTED) {
+                    seen.add("SM client " + state + (cause == null ? "" : ": " + cause));
+                }
+            });
+            field(ss, "server", SccServer.class).addPeerListener(new org.opendsi.scc.SccPeerListener() {
+                @Override
+                public void peerConnected(SccPeer peer) {
+                    if (isNode2(peer)) {
+                        seen.add("SS saw a new connection of " + peer.id());
+                    }
+                }
+
+                @Override
+                public void peerDisconnected(SccPeer peer, String reason) {
+                    if (isNode2(peer)) {
+                        seen.add("SS lost " + peer.id() + ": " + reason);
+                    }
+                }
+            });
+        }
+
+        private boolean isNode2(SccPeer peer) {
+            return peer.id().equals(SpiffeId.node(CLUSTER, 2).toString());
+        }
+
+        void assertNone() {
+            assertEquals(List.of(), seen, "connection events of node 2 during the renewals");
+        }
+    }
+
+    /** Connects to the SCC port every 20 ms on a thread of its own and records the probes refused. */
+    private final class PortProbe implements AutoCloseable {
+        private final java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
+        private final List<String> refused = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile boolean running = true;
+        private final Thread thread;
+
+        PortProbe(int port) {
+            thread = new Thread(() -> {
+                while (running) {
+                    try (java.net.Socket s = new java.net.Socket()) {
+                        s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+                        answered.incrementAndGet();
+                    } catch (java.io.IOException e) {
+                        refused.add(Instant.now() + ": " + e);
+                    }
+                    try {
+                        Thread.sleep(20); // the probe's period, not a wait for a condition
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "scc-port-probe");
+            thread.setDaemon(true);
+            thread.start();
+            closeables.add(this);
+        }
+
+        void stopAndAssertAlwaysAnswered() throws InterruptedException {
+            close();
+            assertEquals(List.of(), refused, "probes of the SCC port refused during the renewals");
+            assertTrue(answered.get() > 100, "the probe ran throughout (" + answered.get() + " probes)");
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            thread.join(5_000);
+        }
+    }
+
+    /** Raises an alarm on the SM every 100 ms on a thread of its own. */
+    private final class AlarmFlow implements AutoCloseable {
+        private final List<String> raised = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile boolean running = true;
+        private final Thread thread;
+
+        AlarmFlow(ManagerRuntime sm) {
+            thread = new Thread(() -> {
+                int n = 0;
+                while (running) {
+                    raised.add(sm.raise(org.opendsi.api.alarm.AlarmPriority.HIGH, "renewal-test", "alarm " + n++).id());
+                    try {
+                        Thread.sleep(100); // the flow's rate, not a wait for a condition
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "alarm-flow");
+            thread.setDaemon(true);
+            thread.start();
+            closeables.add(this);
+        }
+
+        void stopAndAssertStoredOnce() throws Exception {
+            close();
+            await("the SS stored the " + raised.size() + " alarms raised during the renewals", 15,
+                    () -> ss.alarms().stream().filter(a -> raised.contains(a.alarm().id())).count() == raised.size());
+            Map<String, Long> counts = ss.alarms().stream().filter(a -> raised.contains(a.alarm().id()))
+                    .collect(java.util.stream.Collectors.groupingBy(a -> a.alarm().id(), java.util.stream.Collectors.counting()));
+            assertTrue(counts.values().stream().allMatch(c -> c == 1), "each alarm stored once: " + counts);
+            assertTrue(raised.size() > 50, "alarms flowed throughout (" + raised.size() + ")");
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            thread.join(5_000);
+        }
+    }
+
+    private Drops watchDrops(SccClient client) {
+        return new Drops(client);
+    }
 
     /** The renewal fraction that makes a certificate valid {@code validity} s due {@code due} s after issuing. */
     private static double fraction(long validity, long due) {

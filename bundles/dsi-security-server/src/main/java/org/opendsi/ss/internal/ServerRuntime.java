@@ -137,9 +137,12 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
                 cfg.role().label(), ca.rootFingerprint(), sccAddress(), joinAddress());
     }
 
+    private SccCredentials sccCredentials(Credentials c) {
+        return new SccCredentials(c.privateKey(), c.chain(), c.trustAnchors(), () -> List.of(ca.crl()));
+    }
+
     private void startScc() {
-        Credentials c = credentials;
-        SccCredentials sc = new SccCredentials(c.privateKey(), c.chain(), c.trustAnchors(), () -> List.of(ca.crl()));
+        SccCredentials sc = sccCredentials(credentials);
         SccOptions opts = SccOptions.defaults().toBuilder()
                 .heartbeatInterval(Duration.ofSeconds(cfg.heartbeatSeconds()))
                 .heartbeatTimeout(Duration.ofSeconds(cfg.heartbeatSeconds() * 3L)).build();
@@ -170,6 +173,12 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
                             .ifPresent(r -> store.putNode(r.withState(NodeState.DISCONNECTED).withHeartbeat(heartbeats.get(n))));
                     LOG.info("Node {} disconnected: {}", n, reason);
                 }));
+            }
+
+            @Override
+            public void peerReauthenticated(SccPeer peer) {
+                snidOf(peer).ifPresent(n -> executor.execute(() -> store.node(n)
+                        .ifPresent(r -> store.putNode(r.withCertExpiry(peer.certificateExpiry())))));
             }
         });
         try {
@@ -212,7 +221,6 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
             }
             Credentials c = ca.serverCredentials(List.of(), List.of());
             if (!c.leaf().equals(credentials.leaf())) {
-                LOG.info("Security Server certificate renewed; restarting the SCC listener with it");
                 credentials = c;
                 // Fix (found by CertificateRenewalTest): the current policy version was signed with the
                 // old certificate, which expires a third of a lifetime later; nodes that join or come
@@ -224,12 +232,23 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
                     current = new Current(PolicySignatures.sign(cfg.cluster(), e.version(), cur.xml(), e.digest(),
                             e.name(), c.privateKey(), c.chain()), cur.xml());
                 }
-                SccServer old = server;
-                server = null;
-                if (old != null) {
-                    old.close();
+                // Swapped in place: the listener stays open and no node connection is dropped; nodes
+                // re-authenticate the SS over their open connections, new handshakes present the new one.
+                // (A listener that is not up yet takes `credentials` when its retry starts it.)
+                SccServer s = server;
+                if (s != null) {
+                    s.updateCredentials(sccCredentials(c)).whenComplete((took, e) -> LOG.info(
+                            "Security Server certificate renewed in place (expires {}); {} node connection(s) took it{}",
+                            c.leaf().getNotAfter().toInstant(), took == null ? 0 : took, e == null ? "" : ": " + e));
                 }
-                startScc();
+            }
+            SccServer s = server;
+            if (s != null) {
+                // a connection never outlives the certificate it was authenticated with: a node that
+                // did not present its renewed certificate before the old one expired reconnects
+                for (SccPeer p : s.revalidatePeers()) {
+                    LOG.warn("Node connection {} closed: its certificate is no longer valid", p.id());
+                }
             }
         } catch (RuntimeException e) {
             LOG.warn("Security Server housekeeping failed: {}", e.toString(), e);
