@@ -215,10 +215,18 @@ outside() { local n=$1; shift; (cd "$WORK/$n/demo" && exec nsenter --net=/run/ne
 # DSM's exec transition (2, label of NAME) -> new context moves it before it runs
 start_app() {
 	local n=$1 a=$2; shift 2
-	PIDFILE=$WORK/$n/$a.pid run_in $n 2 ./$a "$@" >>"$WORK/$n/$a.log" 2>&1 &
+	local log=$WORK/$n/$a.log pid="" binds _
+	binds=$(grep -c "bind on" "$log" 2>/dev/null); binds=${binds:-0}   # this start's line is the next one
+	rm -f "$WORK/$n/$a.pid"
+	PIDFILE=$WORK/$n/$a.pid run_in $n 2 ./$a "$@" >>"$log" 2>&1 &
 	APPS_PIDS+=($!)
-	sleep 0.3
-	local pid; pid=$(cat "$WORK/$n/$a.pid" 2>/dev/null)
+	# not a fixed pause: wait (up to 10 s) until it runs (pid file) and has bound its socket (its
+	# "bind on" line, printed after the exec transition)
+	for _ in $(seq 100); do
+		pid=$(cat "$WORK/$n/$a.pid" 2>/dev/null)
+		[ -n "$pid" ] && [ "$(grep -c "bind on" "$log" 2>/dev/null)" -gt "$binds" ] 2>/dev/null && break
+		sleep 0.1
+	done
 	APPS_PIDS+=($pid)
 	eval "PID_$a=$pid"
 }
@@ -324,7 +332,8 @@ check "colby's audit record names PhoneMania 10@1 -> RingBell 20@2, send, rule 7
 	grep -Eq "DENY +\| send +\| 10@1 +\| 20@2 +\| 7 line [0-9]+: deny 10->20.*PhoneManiaEP.*10.77.0.2:9001" "$WORK/audit-colby.txt"
 
 say "the legitimate traffic keeps working: PhoneMania fixes its entry point, RingBell serves its customers"
-kill $PID_PhoneManiaEP 2>/dev/null; sleep 0.2
+kill $PID_PhoneManiaEP 2>/dev/null
+for _ in $(seq 50); do kill -0 $PID_PhoneManiaEP 2>/dev/null || break; sleep 0.1; done   # gone before it is restarted on its port
 info "[colby demo]\$ ./PhoneManiaEP -h 0.0.0.0 -p 8800 -b 10.77.0.2    # its own back end (8801)"
 start_app colby PhoneManiaEP -h 0.0.0.0 -p 8800 -b 10.77.0.2
 quote colby 10 8800
@@ -339,11 +348,16 @@ for i in 1 2 3; do outside colby ./TelecomClient -h 10.77.0.2 -p 9001 -t 500 >"$
 sed 's/^/      client| /' "$WORK/client.out"
 check "not delivered (client exit $rc), RingBell's back end saw nothing" \
 	[ $rc = 1 -a "$(grep -c processing "$WORK/munster/RingBellBE.log")" = "$BE_SEEN" ]
-sleep 1
 info "munster's audit journal (dsi:audit --denied):"
-kc munster "dsi:audit --denied" >"$WORK/audit-munster.txt"; sed 's/^/      | /' "$WORK/audit-munster.txt"
+MUNSTER_DENY="DENY +\| receive +\| 0@0 +\| 20@2 +\| 0 \(default\).*10.77.0.2:9001"
+for _ in $(seq 20); do   # the DSM's events reach the journal asynchronously: wait for the record, not a fixed pause
+	kc munster "dsi:audit --denied" >"$WORK/audit-munster.txt"
+	grep -Eq "$MUNSTER_DENY" "$WORK/audit-munster.txt" && break
+	sleep 0.5
+done
+sed 's/^/      | /' "$WORK/audit-munster.txt"
 check "munster's audit record names the unlabeled source 0@0 -> RingBell 20@2, receive, the default deny" \
-	grep -Eq "DENY +\| receive +\| 0@0 +\| 20@2 +\| 0 \(default\).*10.77.0.2:9001" "$WORK/audit-munster.txt"
+	grep -Eq "$MUNSTER_DENY" "$WORK/audit-munster.txt"
 
 say "alarms on the Security Server (dsi:alarms on colby): the auditing detectors of both nodes"
 ALARMS=""
@@ -413,6 +427,11 @@ sleep 1
 kshow munster "dsi:services"
 kshow munster "feature:list -i" | grep -E "dsi-service-(auditing|access-control)"
 D1=$(den); read -r R1 S1 <<<"$(recs)"
+for _ in $(seq 20); do   # the DSM's events reach the journal asynchronously: wait (bounded) until they all did
+	[ $((R1 - R0 + S1 - S0)) -ge $((D1 - D0)) ] && break
+	sleep 0.5
+	read -r R1 S1 <<<"$(recs)"
+done
 info "denied flow: ${SENT:-?} datagrams sent in ${FLOOD_S} s ($(awk -v n="${SENT:-0}" -v t="$FLOOD_S" 'BEGIN { printf "%d", n / t }') per second); munster's DSM denied $((D1 - D0)); audit records: $((R1 - R0)) (+ $((S1 - S0)) rate-limited suppressions counted in them)"
 check "every datagram of the flow was judged and denied by munster's DSM ($((D1 - D0)) of ${SENT:-?})" [ "${SENT:-0}" = $((D1 - D0)) ]
 check "no denied packet delivered during the upgrades (RingBell's back end saw none)" [ "$(grep -c processing "$WORK/munster/RingBellBE.log")" = "$BE_SEEN" ]

@@ -5,6 +5,8 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -107,7 +109,33 @@ public class AuditingServiceIT extends DsiTestSupport {
         }
         props.put(key, value);
         confApi.getMethod("update", Dictionary.class).invoke(conf, props);
-        Thread.sleep(1500); // ConfigAdmin delivers @Modified asynchronously
+    }
+
+    /**
+     * Sets the repeated-denials threshold and waits until the running detectors use it: ConfigAdmin
+     * delivers @Modified asynchronously, so a fixed pause could let the next denials be counted
+     * against the old threshold. The registered service object is the auditing runtime; its
+     * detectors' threshold is read by reflection (package-private, this module needs no internals).
+     */
+    private void setDenialThreshold(int count) throws Exception {
+        setConfig("detector.denials.count", Integer.toString(count));
+        await("detector.denials.count " + count + " in force", () -> denialThreshold() == count);
+    }
+
+    private int denialThreshold() throws Exception {
+        ServiceReference<AuditService> r = auditRef();
+        assertNotNull("AuditService", r);
+        Object runtime = bundleContext.getService(r);
+        try {
+            java.lang.reflect.Method detectors = runtime.getClass().getDeclaredMethod("detectors");
+            detectors.setAccessible(true);
+            Object d = detectors.invoke(runtime);
+            java.lang.reflect.Method count = d.getClass().getDeclaredMethod("denialCount");
+            count.setAccessible(true);
+            return (Integer) count.invoke(d);
+        } finally {
+            bundleContext.ungetService(r);
+        }
     }
 
     private static Class<?> api(Class<?> c, String name) {
@@ -164,23 +192,29 @@ public class AuditingServiceIT extends DsiTestSupport {
         assertTrue(byScid, byScid.contains("10@1"));
         assertFalse(execute("dsi:audit --scid 77 --no-format").contains("10@1"));
 
-        // 2b. --follow prints records that arrive while it runs
+        // 2b. --follow prints records that arrive while it runs: the event is delivered only once the
+        // command says it follows (it subscribes before printing that), not after a guessed delay
+        ByteArrayOutputStream followBytes = new ByteArrayOutputStream();
+        Throwable[] feederError = new Throwable[1];
         Thread feeder = new Thread(() -> {
             try {
-                Thread.sleep(1500);
+                await("dsi:audit --follow following", () -> followBytes.toString(StandardCharsets.UTF_8).contains("Following"));
                 deliver(deny(14, 24, ruleId, version, 5050));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+            } catch (Throwable e) {
+                feederError[0] = e;
             }
         });
         feeder.start();
-        String followed = execute("dsi:audit --denied --scid 14 --follow --follow-for 5s --no-format");
+        String followed = execute("dsi:audit --denied --scid 14 --follow --follow-for 10s --no-format", followBytes);
         feeder.join();
+        if (feederError[0] != null) {
+            throw new AssertionError("feeder: " + feederError[0], feederError[0]);
+        }
         assertTrue(followed, followed.contains("Following"));
         assertTrue(followed, followed.indexOf("14@1") > followed.indexOf("Following"));
 
         // 3. enough denials of one flow raise ONE alarm (threshold made small, live)
-        setConfig("detector.denials.count", "3");
+        setDenialThreshold(3);
         int before = count(alarms(), "Repeated denials");
         for (int i = 0; i < 10; i++) {
             deliver(deny(11, 21, ruleId, version, 9090));
@@ -196,14 +230,16 @@ public class AuditingServiceIT extends DsiTestSupport {
         assertTrue(a, a.contains("context 11 on node 1"));
         assertTrue(a, a.contains("context 21 on node 2"));
         assertTrue(a, a.contains("port 9090/tcp"));
+        // deliberate pause: proves that no SECOND alarm follows within a second (absence cannot be awaited)
         Thread.sleep(1000);
         assertEquals("a flood gives one alarm per window", before + 1, count(alarms(), "Repeated denials"));
 
         // 4. a config change applies live: with a threshold of 6, five denials of a new flow raise nothing
-        setConfig("detector.denials.count", "6");
+        setDenialThreshold(6);
         for (int i = 0; i < 5; i++) {
             deliver(deny(12, 22, ruleId, version, 7070));
         }
+        // deliberate pause: proves that five denials raise NO alarm within 1.5 s (absence cannot be awaited)
         Thread.sleep(1500);
         assertFalse(alarms(), alarms().contains("context 12 on node 1"));
         deliver(deny(12, 22, ruleId, version, 7070));

@@ -186,7 +186,7 @@ public class ClusterIT {
         String reuse = join(sm3, sm2Token);
         assertTrue(reuse, reuse.contains("Join failed") && reuse.contains("already used"));
         String shortLived = token("1s");
-        Thread.sleep(1500);
+        Thread.sleep(1500); // deliberate: lets the token's 1 s lifetime pass (nothing to await: expiry is time itself)
         String expired = join(sm3, shortLived);
         assertTrue(expired, expired.contains("Join failed") && expired.contains("expired"));
         String wrongFp = join(sm3, token("10m").replaceAll("\\.[0-9a-f]{64}$", "." + "0".repeat(64)));
@@ -240,9 +240,10 @@ public class ClusterIT {
         sm3.start();
         String p3 = sm3.client("dsi:policy -s");
         assertTrue(p3, p3.contains("Policy version " + version + " "));
-        String c3 = sm3.client("dsi:cluster --no-format");
+        // start() returns once dsi:policy answers; the Security Manager component may register a moment later
+        String c3 = sm3.awaitOutput("dsi:cluster --no-format",
+                out -> out.matches("(?s).*signed policy version\\s+" + version + "\\b.*"), 30);
         assertFalse(c3, c3.matches("(?s).*connection\\s+CONNECTED.*"));
-        assertTrue(c3, c3.matches("(?s).*signed policy version\\s+" + version + "\\b.*"));
         assertTrue(sm3.client("dsi:check 10 2 10 receive").contains("ALLOW"));
 
         ss.start();
@@ -255,7 +256,8 @@ public class ClusterIT {
         ss.awaitOutput("dsi:nodes --no-format", out -> acked(out, 2, version, "CONNECTED")
                 && acked(out, 3, version, "CONNECTED"), 20);
         assertTrue(sm3.client("dsi:check 20 2 20 receive").contains("ALLOW"));
-        assertTrue(sm2.client("dsi:cluster --no-format").matches("(?s).*queued alarms\\s+0\\b.*"));
+        // the SS lists the alarm once stored; sm2 drops it from its queue when the SS's ack arrives
+        sm2.awaitOutput("dsi:cluster --no-format", out -> out.matches("(?s).*queued alarms\\s+0\\b.*"), 30);
     }
 
     @Test
@@ -277,7 +279,8 @@ public class ClusterIT {
         assertTrue(table, nodeRow(table, 3)[3].trim().equals("COMPROMISED"));
         String alarms = ss.client("dsi:alarms --no-format");
         assertTrue(alarms, alarms.contains("CRITICAL") && alarms.contains("node 3 (sm3) declared compromised"));
-        // its certificate is revoked: it stays outside, whatever it retries
+        // its certificate is revoked: it stays outside, whatever it retries. Deliberate pause: sm3's
+        // reconnect attempts during these 6 s must all fail; an absence cannot be awaited
         Thread.sleep(6000);
         String c3 = sm3.client("dsi:cluster --no-format");
         assertFalse(c3, c3.matches("(?s).*connection\\s+CONNECTED.*"));

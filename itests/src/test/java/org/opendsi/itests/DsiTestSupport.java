@@ -235,7 +235,14 @@ public abstract class DsiTestSupport {
 
     /** Runs a shell command as an operator would type it and returns what it printed. */
     protected String execute(String command) throws Exception {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        return execute(command, new ByteArrayOutputStream());
+    }
+
+    /**
+     * Runs a shell command, its output going to bytes as it is printed (another thread may watch it,
+     * e.g. for a long-running command to be ready), and returns all it printed.
+     */
+    protected String execute(String command, ByteArrayOutputStream bytes) throws Exception {
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         Session session = sessionFactory.create(System.in, out, out);
         try {

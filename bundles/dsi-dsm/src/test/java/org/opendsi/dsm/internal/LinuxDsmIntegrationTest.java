@@ -334,9 +334,15 @@ class LinuxDsmIntegrationTest {
         assertEquals(30, t.tgtScid());
         assertEquals(6, t.ruleId());
         assertTrue(b.isAlive(), "the transitioned program should run (sleep 30)");
-        assertEquals(30, dsm.contextOf((int) b.pid()));
-        assertTrue(dsm.processes().contains(new DsmProcess((int) b.pid(), 30, "label30-sleep",
-                allowed + " 30")), dsm.processes().toString());
+        assertEquals(30, dsm.contextOf((int) b.pid())); // moved before the exec was allowed
+        // the event leaves once the exec is allowed; the process shows its new program only when its
+        // execve has completed, so that is awaited (with a deadline), not read at once
+        DsmProcess transitioned = new DsmProcess((int) b.pid(), 30, "label30-sleep", allowed + " 30");
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!dsm.processes().contains(transitioned) && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        assertTrue(dsm.processes().contains(transitioned), dsm.processes().toString());
         DsmCounters c = dsm.counters();
         assertTrue(c.execsDenied() >= 1, c.toString());
         assertTrue(c.execsTransitioned() >= 1, c.toString());

@@ -69,7 +69,7 @@ class JoinServerTest {
     @Test
     void expiredTokenIsRefused() throws Exception {
         String t = token(Duration.ofSeconds(1));
-        Thread.sleep(1200);
+        Thread.sleep(1200); // deliberate: lets the token's 1 s lifetime pass (expiry is time itself, nothing to await)
         JoinException e = assertThrows(JoinException.class, () -> join(t, 2));
         assertEquals("EXPIRED", e.reason());
         assertTrue(e.getMessage().contains("expired"), e.getMessage());

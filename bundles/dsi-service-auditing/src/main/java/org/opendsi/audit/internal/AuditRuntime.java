@@ -51,7 +51,9 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
     private volatile SyslogForwarder syslog;
     private volatile boolean running = true;
     private final Object idle = new Object();
-    private volatile boolean writing;
+    /** Items taken into the buffer, and items the writer has finished with: drain() compares them. */
+    private final AtomicLong accepted = new AtomicLong();
+    private final AtomicLong processed = new AtomicLong();
 
     AuditRuntime(AuditSettings s, String node, EventMapper.RuleLookup rules, AlarmOutbox alarms, Clock clock)
             throws IOException {
@@ -125,6 +127,8 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
         if (!running || !buffer.offer(eventOrRecord)) {
             dropped.incrementAndGet();
             droppedTotal.incrementAndGet();
+        } else {
+            accepted.incrementAndGet();
         }
     }
 
@@ -146,7 +150,6 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
                 }
                 continue;
             }
-            writing = true;
             try {
                 long lost = dropped.getAndSet(0);
                 if (lost > 0) {
@@ -162,7 +165,7 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
             } catch (RuntimeException e) {
                 LOG.warn("Audit record could not be processed: {}", e.toString());
             } finally {
-                writing = false;
+                processed.incrementAndGet();
             }
         }
         flushJournal();
@@ -240,8 +243,11 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
 
     /** Waits until everything submitted so far is in the journal (tests, queries). */
     boolean drain(long timeoutMillis) {
+        // counted, not "buffer empty and not writing": the writer takes an item out of the buffer
+        // a moment before it starts writing it, and a drain looking then would return too early
+        long target = accepted.get();
         long end = System.currentTimeMillis() + timeoutMillis;
-        while ((!buffer.isEmpty() || writing) && System.currentTimeMillis() < end) {
+        while (processed.get() < target && System.currentTimeMillis() < end) {
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {
@@ -249,7 +255,7 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
                 return false;
             }
         }
-        return buffer.isEmpty() && !writing;
+        return processed.get() >= target;
     }
 
     // ------------------------------------------------------------------ AuditService

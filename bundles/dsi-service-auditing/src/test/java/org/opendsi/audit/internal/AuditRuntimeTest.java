@@ -129,7 +129,7 @@ class AuditRuntimeTest {
             assertTrue(summary.contains(": 43 denials (40 of them rate-limited by the DSM)"), summary);
             assertTrue(summary.contains("DENY 2") && summary.contains("FORGED_LABEL 1") && summary.contains("SERVICE 1"), summary);
             assertTrue(summary.contains("most denied: DENY receive 10@1 -> 20@2 tcp 10.0.0.2:8080 (42), FORGED_LABEL"), summary);
-            // a quiet interval sends nothing
+            // a quiet interval sends nothing: a deliberate pause over two 1 s intervals (an absence cannot be awaited)
             int n = raised.size();
             Thread.sleep(2500);
             assertEquals(n, raised.size(), raised.toString());

@@ -43,7 +43,7 @@ class SyslogForwarderTest {
                 f.offer(Fixtures.record(Fixtures.deny(8000 + i)));
             }
             assertEquals(2, f.dropped());
-            Thread.sleep(300);
+            Thread.sleep(300); // deliberate: gives it time to try; with nobody listening it must not be connected
             assertTrue(f.state().startsWith("disconnected") || f.state().equals("connecting"), f.state());
             try (ServerSocket server = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
                 server.setSoTimeout(15_000);
