@@ -165,7 +165,7 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
 
             @Override
             public void peerDisconnected(SccPeer peer, String reason) {
-                snidOf(peer).ifPresent(n -> executor.execute(() -> {
+                snidOf(peer).ifPresent(n -> onServerThread(() -> {
                     if (server != null && server.peer(peer.id()).isPresent()) {
                         return; // a newer connection of the same node replaced this one
                     }
@@ -177,7 +177,7 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
 
             @Override
             public void peerReauthenticated(SccPeer peer) {
-                snidOf(peer).ifPresent(n -> executor.execute(() -> store.node(n)
+                snidOf(peer).ifPresent(n -> onServerThread(() -> store.node(n)
                         .ifPresent(r -> store.putNode(r.withCertExpiry(peer.certificateExpiry())))));
             }
         });
@@ -205,6 +205,18 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
             return;
         }
         sccRetryMillis = SCC_RETRY_FIRST_MILLIS;
+    }
+
+    /**
+     * Runs SCC events on the server's thread; after {@link #close()} they are dropped (the listener's
+     * connections close asynchronously, after the executor has shut down).
+     */
+    private void onServerThread(Runnable task) {
+        try {
+            executor.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            LOG.debug("Security Server closed; SCC event dropped");
+        }
     }
 
     /** Retries of a listener that could not start: 2 s, doubling, at most every 5 min. */
