@@ -144,10 +144,13 @@ done
 info "colby:   $(ip -n colby -br addr show veth-colby | awk '{print $1, $3}')"
 info "munster: $(ip -n munster -br addr show veth-munster | awk '{print $1, $3}')"
 
-# kc NODE CMD: one command through the node's Karaf client (KARAF-NOTES pitfall 6)
+# kc NODE CMD: one command through the node's Karaf client (KARAF-NOTES pitfall 6), logged in with the
+# key of the administrator the node created at its first start (there is no well-known password)
 kc() {
 	local n=$1; shift
-	printf '%s\n' "$*" | "$WORK/$n/karaf/bin/client" -b -r 10 -d 1 -a ${SSH[$n]} -u karaf -p karaf 2>&1 |
+	local key="$WORK/$n/karaf/etc/dsi/console/admin.key"
+	[ -r "$key" ] || return 1   # not created yet: the node is still starting
+	printf '%s\n' "$*" | "$WORK/$n/karaf/bin/client" -b -r 10 -d 1 -a ${SSH[$n]} -u admin -k "$key" 2>&1 |
 		grep -v -e '^Closed$' -e 'SLF4J' -e 'WARNING: '
 }
 cfg() { echo "$3 = $4" >>"$WORK/$1/karaf/etc/$2.cfg"; }   # later lines win in a .cfg

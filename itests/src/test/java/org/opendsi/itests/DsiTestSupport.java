@@ -233,9 +233,45 @@ public abstract class DsiTestSupport {
         }
     }
 
-    /** Runs a shell command as an operator would type it and returns what it printed. */
+    /**
+     * Runs a shell command as an operator would type it and returns what it printed: as the logged-in
+     * user of an enclosing {@link #executeAs}, else as an administrator (the dsi: commands are guarded
+     * by Karaf's command ACL, which shows a session without a user none of them).
+     */
     protected String execute(String command) throws Exception {
         return execute(command, new ByteArrayOutputStream());
+    }
+
+    /** The roles of the administrator created at a node's first start (_g_:admingroup). */
+    protected static final String[] ADMIN_ROLES = {"admin", "manager", "viewer", "systembundles", "ssh"};
+
+    /** Runs {@code action} as a logged-in user with these roles (Karaf's command guard reads the Subject). */
+    protected static <T> T as(String user, String[] roles, java.util.concurrent.Callable<T> action) throws Exception {
+        javax.security.auth.Subject subject = new javax.security.auth.Subject();
+        subject.getPrincipals().add(new org.apache.karaf.jaas.boot.principal.UserPrincipal(user));
+        for (String r : roles) {
+            subject.getPrincipals().add(new org.apache.karaf.jaas.boot.principal.RolePrincipal(r));
+        }
+        try {
+            return javax.security.auth.Subject.doAs(subject, (java.security.PrivilegedExceptionAction<T>) action::call);
+        } catch (java.security.PrivilegedActionException e) {
+            throw e.getException();
+        }
+    }
+
+    /** Runs a command as a user with one role; a refusal is returned as "ERROR: ..." text. */
+    protected String executeAs(String role, String command) throws Exception {
+        try {
+            return as("it-" + role, new String[] {role}, () -> execute(command));
+        } catch (Exception e) {
+            return "ERROR: " + e.getMessage();
+        }
+    }
+
+    private static boolean loggedIn() {
+        @SuppressWarnings("removal")
+        javax.security.auth.Subject s = javax.security.auth.Subject.getSubject(java.security.AccessController.getContext());
+        return s != null;
     }
 
     /**
@@ -243,6 +279,9 @@ public abstract class DsiTestSupport {
      * e.g. for a long-running command to be ready), and returns all it printed.
      */
     protected String execute(String command, ByteArrayOutputStream bytes) throws Exception {
+        if (!loggedIn()) {
+            return as("it-admin", ADMIN_ROLES, () -> execute(command, bytes));
+        }
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         Session session = sessionFactory.create(System.in, out, out);
         try {
@@ -256,6 +295,9 @@ public abstract class DsiTestSupport {
 
     /** Runs a command that must fail; returns its output plus the error message. */
     protected String executeFailing(String command) throws Exception {
+        if (!loggedIn()) {
+            return as("it-admin", ADMIN_ROLES, () -> executeFailing(command));
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         Session session = sessionFactory.create(System.in, out, out);

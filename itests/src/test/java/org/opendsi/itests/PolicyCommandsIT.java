@@ -39,6 +39,36 @@ public class PolicyCommandsIT extends DsiTestSupport {
         assertTrue(execute("help dsi").contains("policy-update"));
     }
 
+    /**
+     * Karaf lets anyone run a command its ACL does not name, so every dsi: command must be named in
+     * org.apache.karaf.command.acl.dsi; and a viewer reads but cannot change the policy.
+     */
+    @Test
+    public void everyDsiCommandIsGuardedAndAViewerCannotChangeThePolicy() throws Exception {
+        java.util.Properties acl = new java.util.Properties();
+        try (java.io.Reader r = Files.newBufferedReader(Path.of(System.getProperty("karaf.etc"),
+                "org.apache.karaf.command.acl.dsi.cfg"))) {
+            acl.load(r);
+        }
+        java.util.List<String> commands = as("it-admin", ADMIN_ROLES, () -> sessionFactory.getRegistry().getCommands()
+                .stream().filter(c -> "dsi".equals(c.getScope())).map(c -> c.getName()).sorted().toList());
+        assertTrue(commands.toString(), commands.size() >= 20);
+        for (String c : commands) {
+            assertTrue("dsi:" + c + " has no entry in the command ACL, so any user may run it",
+                    acl.stringPropertyNames().contains(c));
+        }
+        assertEquals("admin", acl.getProperty("policy-update"));
+
+        String before = execute("dsi:policy -s");
+        String asViewer = executeAs("viewer", "dsi:policy -s");
+        assertTrue(asViewer, asViewer.contains("Policy version"));
+        String refused = executeAs("viewer", "dsi:policy-update " + sample("permissive.xml"));
+        assertTrue(refused, refused.contains("Insufficient credentials") || refused.contains("Command not found"));
+        assertEquals(before, execute("dsi:policy -s"));
+        String admin = executeAs("admin", "dsi:policy-check " + sample("permissive.xml"));
+        assertTrue(admin, admin.contains("is valid"));
+    }
+
     @Test
     public void operatorWorkflow() throws Exception {
         String check = execute("dsi:policy-check " + sample("virtual-zones.xml"));

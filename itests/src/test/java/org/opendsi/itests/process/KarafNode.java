@@ -99,11 +99,34 @@ public final class KarafNode implements AutoCloseable {
                 + " s; last output:\n" + last + "\n--- log ---\n" + log());
     }
 
-    /** Runs one command through bin/client (KARAF-NOTES.md pitfall 6) and returns what it printed. */
+    /**
+     * Runs one command through bin/client (KARAF-NOTES.md pitfall 6) as the administrator the node
+     * created at its first start, with its key (etc/dsi/console/admin.key), and returns what it printed.
+     */
     public String client(String command) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/client").toString(), "-b", "-r", "3", "-d", "1",
-                "-a", Integer.toString(sshPort), "-u", "karaf", "-p", "karaf")
-                .directory(home.toFile()).redirectErrorStream(true);
+        return clientWith(command, "-u", "admin", "-k", adminKey().toString());
+    }
+
+    /** The key of the administrator created at the first start (absent until the node started once). */
+    public Path adminKey() {
+        return home.resolve("etc/dsi/console/admin.key");
+    }
+
+    /** Its password, as printed once on the console. */
+    public String adminPassword() throws IOException {
+        return Files.readString(home.resolve("etc/dsi/console/admin.password")).trim();
+    }
+
+    public int sshPort() {
+        return sshPort;
+    }
+
+    /** Runs one command through bin/client logged in with the given options (-u USER -p PASSWORD, -k KEY). */
+    public String clientWith(String command, String... login) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(home.resolve("bin/client").toString(), "-b", "-r", "3", "-d", "1",
+                "-a", Integer.toString(sshPort)));
+        cmd.addAll(List.of(login));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(home.toFile()).redirectErrorStream(true);
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
         Process p = pb.start();
         p.getOutputStream().write((command + "\n").getBytes(StandardCharsets.UTF_8));
