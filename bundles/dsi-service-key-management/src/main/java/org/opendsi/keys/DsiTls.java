@@ -98,6 +98,10 @@ public final class DsiTls {
         };
     }
 
+    /** Every leaf role: which peers a connection takes is the caller's {@code acceptPeer} decision. */
+    private static final java.util.Set<CertificateRole> ANY_LEAF =
+            java.util.EnumSet.of(CertificateRole.SERVER, CertificateRole.CHANNEL, CertificateRole.PROCESS);
+
     /**
      * A trust manager for DSI peers of {@code cluster}.
      *
@@ -121,8 +125,10 @@ public final class DsiTls {
                     throw new CertificateException("the peer presented no certificate");
                 }
                 List<X509Certificate> list = Arrays.asList(chain);
+                SpiffeId id;
                 try {
-                    PkixValidator.validate(list, anchors.get(), crls.get(), clock.instant(), revocation);
+                    id = PkixValidator.validateIdentity(list, anchors.get(), crls.get(), clock.instant(), revocation,
+                            cluster, ANY_LEAF).id();
                 } catch (CertPathValidatorException e) {
                     throw new CertificateException("peer certificate refused: " + e.getMessage(), e);
                 }
@@ -134,12 +140,6 @@ public final class DsiTls {
                     }
                 } catch (CertificateParsingException e) {
                     throw new CertificateException("unreadable extended key usage", e);
-                }
-                SpiffeId id;
-                try {
-                    id = SpiffeIds.checkChain(list, cluster);
-                } catch (IllegalArgumentException e) {
-                    throw new CertificateException("peer certificate refused: " + e.getMessage(), e);
                 }
                 if (!acceptPeer.test(id)) {
                     throw new CertificateException("peer " + id + " is not allowed on this connection");

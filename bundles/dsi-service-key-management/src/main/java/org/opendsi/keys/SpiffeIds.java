@@ -60,44 +60,4 @@ public final class SpiffeIds {
         }
         return out;
     }
-
-    /**
-     * Checks that the ids along a chain (leaf first, as a TLS peer presents it) agree: all in
-     * {@code cluster}; a process leaf issued by a node CA must name that node's SnID (a node CA can
-     * technically sign any URI, so a compromised node could otherwise impersonate another node's
-     * processes); a node or server leaf must be issued directly by the root (chain of length 1,
-     * or 2 when the root itself is included).
-     *
-     * @return the leaf's id
-     * @throws IllegalArgumentException describing the inconsistency
-     */
-    public static SpiffeId checkChain(List<X509Certificate> chain, String cluster) {
-        if (chain.isEmpty()) {
-            throw new IllegalArgumentException("empty certificate chain");
-        }
-        SpiffeId leaf = parse(chain.get(0));
-        if (!leaf.cluster().equals(cluster)) {
-            throw new IllegalArgumentException("peer " + leaf + " belongs to cluster '" + leaf.cluster()
-                    + "', not '" + cluster + "'");
-        }
-        if (leaf.kind() == SpiffeId.Kind.PROCESS) {
-            if (chain.size() < 2) {
-                throw new IllegalArgumentException("process certificate " + leaf + " presented without its node CA");
-            }
-            SpiffeId issuer = parse(chain.get(1));
-            if (issuer.kind() != SpiffeId.Kind.NODE || issuer.snid() != leaf.snid() || !issuer.cluster().equals(cluster)) {
-                throw new IllegalArgumentException("process certificate " + leaf + " was issued by " + issuer
-                        + ", not by its own node's CA");
-            }
-        } else {
-            for (int i = 1; i < chain.size(); i++) {
-                X509Certificate c = chain.get(i);
-                if (!c.getSubjectX500Principal().equals(c.getIssuerX500Principal())) {
-                    throw new IllegalArgumentException(leaf.kind().name().toLowerCase() + " certificate " + leaf
-                            + " must be issued by the cluster root directly");
-                }
-            }
-        }
-        return leaf;
-    }
 }

@@ -35,6 +35,30 @@ final class Fixture {
         return node;
     }
 
+    /** A node as root on it holds it: its certificates and the private keys of its CA and channel. */
+    record Rogue(X509Certificate nodeCa, java.security.PrivateKey caKey, X509Certificate channel,
+                 java.security.PrivateKey channelKey) {
+
+        /** A leaf this node's CA signs for any URI the attacker chooses, with the extensions of {@code profile}. */
+        X509Certificate mint(org.opendsi.keys.internal.Pki.Profile profile, String uri, java.time.Instant now) {
+            java.security.KeyPair kp = org.opendsi.keys.internal.Pki.generateKeyPair(KeyAlgorithm.EC_P256);
+            return org.opendsi.keys.internal.Pki.issue(profile, org.opendsi.keys.internal.Pki.dn("dsi", null, "minted"),
+                    kp.getPublic(), nodeCa, caKey, now.minusSeconds(60), now.plusSeconds(3600), List.of(uri), List.of(),
+                    List.of());
+        }
+    }
+
+    /** Joins {@code snid} with key pairs the test holds (as an attacker with root on that node does). */
+    Rogue rogue(int snid) {
+        java.security.KeyPair ca = org.opendsi.keys.internal.Pki.generateKeyPair(KeyAlgorithm.EC_P256);
+        java.security.KeyPair ch = org.opendsi.keys.internal.Pki.generateKeyPair(KeyAlgorithm.EC_P256);
+        JoinRequest req = new JoinRequest("rogue-" + snid,
+                org.opendsi.keys.internal.Pki.csr(new javax.security.auth.x500.X500Principal("CN=ca"), ca),
+                org.opendsi.keys.internal.Pki.csr(new javax.security.auth.x500.X500Principal("CN=ch"), ch));
+        NodeCertificates certs = this.ca.join(this.ca.joinTokens().create(Duration.ofMinutes(10)), req, snid);
+        return new Rogue(certs.nodeCa(), ca.getPrivate(), certs.channel(), ch.getPrivate());
+    }
+
     static String perms(Path p) throws Exception {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
     }

@@ -116,7 +116,9 @@ class NodePkiTest {
         pkix(f, pc.chain(), null);
         pkix(f, pc.chain(), node.crls()); // revocation on: root CRL for the node CA, node CRL for the leaf
         f.validate(pc.chain(), node.crls(), PkixValidator.Revocation.ROOT_REQUIRED);
-        assertEquals(id, SpiffeIds.checkChain(pc.chain(), Fixture.CLUSTER));
+        assertEquals(new PkixValidator.Identity(id, CertificateRole.PROCESS), PkixValidator.validateIdentity(pc.chain(),
+                List.of(f.ca.rootCertificate()), node.crls(), f.clock.instant(), PkixValidator.Revocation.ROOT_REQUIRED,
+                Fixture.CLUSTER, java.util.Set.of(CertificateRole.PROCESS)));
 
         // from a CSR, with a large unsigned ScID
         KeyPair kp = Pki.generateKeyPair(KeyAlgorithm.EC_P256);

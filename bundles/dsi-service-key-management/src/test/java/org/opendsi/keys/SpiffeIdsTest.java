@@ -31,23 +31,4 @@ class SpiffeIdsTest {
             assertThrows(IllegalArgumentException.class, () -> SpiffeId.parse(bad), bad);
         }
     }
-
-    @Test
-    void chainConsistencyCatchesANodeCaSigningForAnotherNode(@TempDir Path tmp) {
-        Fixture f = new Fixture(tmp);
-        NodeKeys colby = f.join(1, "colby");
-        NodeKeys munster = f.join(2, "munster");
-        ProcessCredentials p = colby.issueProcessCredentials(10, null);
-        assertEquals(SpiffeId.process(Fixture.CLUSTER, 1, 10), SpiffeIds.checkChain(p.chain(), Fixture.CLUSTER));
-        // wrong cluster
-        assertThrows(IllegalArgumentException.class, () -> SpiffeIds.checkChain(p.chain(), "other"));
-        // a process leaf shown with another node's CA
-        assertThrows(IllegalArgumentException.class,
-                () -> SpiffeIds.checkChain(List.of(p.chain().get(0), munster.nodeCaCertificate()), Fixture.CLUSTER));
-        // a node identity must come straight from the root
-        assertThrows(IllegalArgumentException.class,
-                () -> SpiffeIds.checkChain(List.of(colby.channelCertificate(), munster.nodeCaCertificate()), Fixture.CLUSTER));
-        assertEquals(SpiffeId.node(Fixture.CLUSTER, 1),
-                SpiffeIds.checkChain(List.of(colby.channelCertificate(), f.ca.rootCertificate()), Fixture.CLUSTER));
-    }
 }

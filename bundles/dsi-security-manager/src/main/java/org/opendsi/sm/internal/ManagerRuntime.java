@@ -207,7 +207,9 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
 
     private SccCredentials channelCredentials() {
         Credentials c = keys.channelCredentials();
-        return new SccCredentials(c.privateKey(), c.chain(), c.trustAnchors(), () -> (Collection<X509CRL>) keys.crls());
+        java.util.function.Supplier<Collection<X509CRL>> crls = () -> (Collection<X509CRL>) keys.crls();
+        return new SccCredentials(c.privateKey(), c.chain(), c.trustAnchors(), crls,
+                org.opendsi.ss.protocol.ClusterTrust.securityServerOf(cfg.cluster(), c.trustAnchors(), crls));
     }
 
     private void onConnected() {
@@ -310,6 +312,11 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
             String why = rootMessage(e);
             lastError = why;
             LOG.warn("Security Manager: {}", why);
+            if (e instanceof PolicySignatureException) {
+                // not signed by this cluster's Security Server, replayed, or out of order: someone may be
+                // trying to push a policy, and the operator hears of it on the priority lane
+                raise(AlarmPriority.HIGH, "security-manager", "refused policy v" + env.version() + ": " + why);
+            }
             ack(env.version(), why);
         }
     }

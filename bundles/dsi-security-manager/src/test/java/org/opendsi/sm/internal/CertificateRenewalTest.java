@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import static org.opendsi.sm.internal.Runtimes.await;
+import static org.opendsi.sm.internal.Runtimes.field;
 
-import java.lang.reflect.Field;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -91,13 +90,7 @@ class CertificateRenewalTest {
 
     @AfterEach
     void tearDown() {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            try {
-                closeables.get(i).close();
-            } catch (Exception e) {
-                // best effort
-            }
-        }
+        Runtimes.closeAll(closeables);
     }
 
     // ------------------------------------------------------------------ the SM renews its certificates
@@ -526,16 +519,6 @@ class CertificateRenewalTest {
         return field(sm, "signed", SignedPolicy.class);
     }
 
-    /** Reads a private field of the production object (the runtimes expose no accessor for these). */
-    private static <T> T field(Object o, String name, Class<T> type) {
-        try {
-            Field fl = o.getClass().getDeclaredField(name);
-            fl.setAccessible(true);
-            return type.cast(fl.get(o));
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket()) {
@@ -552,13 +535,4 @@ class CertificateRenewalTest {
         }
     }
 
-    private static void await(String what, int seconds, BooleanSupplier cond) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out after " + seconds + " s waiting until " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
 }

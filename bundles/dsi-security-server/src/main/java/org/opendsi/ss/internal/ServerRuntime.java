@@ -138,7 +138,9 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
     }
 
     private SccCredentials sccCredentials(Credentials c) {
-        return new SccCredentials(c.privateKey(), c.chain(), c.trustAnchors(), () -> List.of(ca.crl()));
+        java.util.function.Supplier<java.util.Collection<java.security.cert.X509CRL>> crls = () -> List.of(ca.crl());
+        return new SccCredentials(c.privateKey(), c.chain(), c.trustAnchors(), crls,
+                org.opendsi.ss.protocol.ClusterTrust.nodesOf(cfg.cluster(), c.trustAnchors(), crls));
     }
 
     private void startScc() {
@@ -151,6 +153,7 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
         s.onRequest(ClusterTopics.ALARM, this::onAlarm);
         s.onRequest(ClusterTopics.RENEW, this::onRenew);
         s.onRequest(ClusterTopics.POLICY_SNAPSHOT, (peer, m) -> {
+            requireNode(peer); // every SCC peer is a node today (ClusterTrust); said here too, where it matters
             Current cur = current;
             return CompletableFuture.completedFuture(cur == null ? Json.object().put("none", true)
                     : PolicyMessage.full(cur.envelope(), cur.xml()).toJson());

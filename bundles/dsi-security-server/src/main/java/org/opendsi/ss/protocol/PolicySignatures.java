@@ -12,8 +12,6 @@ import java.util.Collection;
 import java.util.List;
 
 import org.opendsi.keys.PkixValidator;
-import org.opendsi.keys.SpiffeId;
-import org.opendsi.keys.SpiffeIds;
 import org.opendsi.policy.PolicyPatch;
 
 /** Signing (Security Server) and verification (Security Manager) of policy versions. */
@@ -53,18 +51,12 @@ public final class PolicySignatures {
             throw new PolicySignatureException("policy v" + p.version() + " carries no signer certificate");
         }
         try {
-            validateChainCached(p.signer(), anchors, crls, at, revocation);
+            validateChainCached(p.signer(), anchors, crls, at, revocation, cluster);
         } catch (CertPathValidatorException e) {
             throw new PolicySignatureException("policy v" + p.version() + " refused: signer certificate not trusted ("
                     + e.getMessage() + ")", e);
         }
         X509Certificate leaf = p.signer().get(0);
-        SpiffeId id = SpiffeIds.find(leaf).orElse(null);
-        if (id == null || !id.equals(SpiffeId.server(cluster))) {
-            throw new PolicySignatureException("policy v" + p.version() + " refused: signed by " + (id == null
-                    ? leaf.getSubjectX500Principal().getName() : id.uri()) + ", not by the Security Server "
-                    + SpiffeId.server(cluster).uri());
-        }
         if (!verifySignature(leaf.getPublicKey(), p.canonical(), p.signature())) {
             throw new PolicySignatureException("policy v" + p.version() + " refused: the signature does not verify");
         }
@@ -108,13 +100,14 @@ public final class PolicySignatures {
     private static final int VALIDATED_MAX = 64;
 
     static void validateChainCached(java.util.List<X509Certificate> chain, Collection<X509Certificate> anchors,
-            Collection<X509CRL> crls, Instant at, PkixValidator.Revocation revocation) throws CertPathValidatorException {
+            Collection<X509CRL> crls, Instant at, PkixValidator.Revocation revocation, String cluster)
+            throws CertPathValidatorException {
         String key;
         Instant from = Instant.MIN;
         Instant until = Instant.MAX;
         try {
             java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-            md.update(revocation.name().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            md.update((revocation.name() + "\0" + cluster + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
             for (X509Certificate c : chain) {
                 md.update(c.getEncoded());
                 from = max(from, c.getNotBefore().toInstant());
@@ -134,18 +127,26 @@ public final class PolicySignatures {
             }
             key = java.util.HexFormat.of().formatHex(md.digest());
         } catch (java.security.GeneralSecurityException e) {
-            PkixValidator.validate(chain, anchors, crls, at, revocation);
+            validateSigner(chain, anchors, crls, at, revocation, cluster);
             return;
         }
         Instant[] window = VALIDATED.get(key);
         if (window != null && !at.isBefore(window[0]) && at.isBefore(window[1])) {
             return;
         }
-        PkixValidator.validate(chain, anchors, crls, at, revocation);
+        validateSigner(chain, anchors, crls, at, revocation, cluster);
         if (VALIDATED.size() >= VALIDATED_MAX) {
             VALIDATED.clear();
         }
         VALIDATED.put(key, new Instant[] {from, until});
+    }
+
+    /** The signer must be the Security Server's own certificate, issued by the root itself. */
+    private static void validateSigner(java.util.List<X509Certificate> chain, Collection<X509Certificate> anchors,
+            Collection<X509CRL> crls, Instant at, PkixValidator.Revocation revocation, String cluster)
+            throws CertPathValidatorException {
+        PkixValidator.validateIdentity(chain, anchors, crls, at, revocation, cluster,
+                java.util.Set.of(org.opendsi.keys.CertificateRole.SERVER));
     }
 
     private static Instant max(Instant a, Instant b) {
