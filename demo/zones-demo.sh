@@ -249,7 +249,7 @@ kshow() { kc "$@" | sed 's/^/      | /'; }
 
 # ------------------------------------------------------------------ join
 say "munster joins the Security Server on colby (one-time token: dsi:token-create, dsi:join)"
-TOKEN=$(kc colby "dsi:token-create --ttl 10m" | grep -o 'dsi-[^ ]*' | head -1)
+TOKEN=$(kc colby "dsi:token-create --snid ${SNID[munster]} --name munster --ttl 10m" | grep -o 'dsi-[^ ]*' | head -1)
 info "token: ${TOKEN:0:24}..."
 kshow munster "dsi:join 127.0.0.1:18844 $TOKEN"
 joined=0

@@ -120,8 +120,8 @@ public class ClusterIT {
         System.out.println("ClusterIT figures:\n  " + String.join("\n  ", FIGURES));
     }
 
-    private static String token(String ttl) throws Exception {
-        String out = ss.client("dsi:token-create --ttl " + ttl);
+    private static String token(String ttl, int snid) throws Exception {
+        String out = ss.client("dsi:token-create --snid " + snid + " --ttl " + ttl);
         Matcher m = Pattern.compile("(dsi-[A-Za-z0-9_-]{43}\\.[0-9a-f]{64})").matcher(out);
         assertTrue(out, m.find());
         return m.group(1);
@@ -171,10 +171,10 @@ public class ClusterIT {
 
     @Test
     public void t1_joinWithAValidToken() throws Exception {
-        sm2Token = token("10m");
+        sm2Token = token("10m", 2);
         String j2 = join(sm2, sm2Token);
         assertTrue(j2, j2.contains("Joined cluster 'dsi' as node 2"));
-        String j3 = join(sm3, token("10m"));
+        String j3 = join(sm3, token("10m", 3));
         assertTrue(j3, j3.contains("Joined cluster 'dsi' as node 3"));
         ss.awaitOutput("dsi:nodes --no-format", out -> acked(out, 2, 1, "CONNECTED") && acked(out, 3, 1, "CONNECTED"), 30);
         String cluster = sm2.client("dsi:cluster --no-format");
@@ -185,12 +185,18 @@ public class ClusterIT {
     public void t2_reusedOrExpiredTokensAreRefused() throws Exception {
         String reuse = join(sm3, sm2Token);
         assertTrue(reuse, reuse.contains("Join failed") && reuse.contains("already used"));
-        String shortLived = token("1s");
+        String shortLived = token("1s", 3);
         Thread.sleep(1500); // deliberate: lets the token's 1 s lifetime pass (nothing to await: expiry is time itself)
         String expired = join(sm3, shortLived);
         assertTrue(expired, expired.contains("Join failed") && expired.contains("expired"));
-        String wrongFp = join(sm3, token("10m").replaceAll("\\.[0-9a-f]{64}$", "." + "0".repeat(64)));
+        String wrongFp = join(sm3, token("10m", 3).replaceAll("\\.[0-9a-f]{64}$", "." + "0".repeat(64)));
         assertTrue(wrongFp, wrongFp.contains("Join failed") && wrongFp.contains("not the Security Server"));
+        // a token is for one node: one for SnID 3 does not let node 2 join (again) with it
+        String wrongNode = join(sm2, token("10m", 3));
+        assertTrue(wrongNode, wrongNode.contains("Join failed") && wrongNode.contains("it is for SnID 3"));
+        // and a node whose certificates are live is not taken over without --replace
+        String takeOver = join(sm3, token("10m", 3));
+        assertTrue(takeOver, takeOver.contains("Join failed") && takeOver.contains("--replace"));
         // sm3 keeps its credentials and its connection
         ss.awaitOutput("dsi:nodes --no-format", out -> acked(out, 3, 1, "CONNECTED"), 15);
     }
@@ -286,7 +292,7 @@ public class ClusterIT {
         assertFalse(c3, c3.matches("(?s).*connection\\s+CONNECTED.*"));
         assertTrue(nodeRow(ss.client("dsi:nodes --no-format"), 3)[3].trim().equals("COMPROMISED"));
         // and cannot come back with a new token
-        String rejoin = join(sm3, token("10m"));
+        String rejoin = join(sm3, token("10m", 3));
         assertTrue(rejoin, rejoin.contains("Join failed") && rejoin.contains("compromised"));
     }
 }

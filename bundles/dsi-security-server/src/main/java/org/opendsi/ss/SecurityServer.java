@@ -20,10 +20,13 @@ public interface SecurityServer {
     boolean ackAlarm(String id);
 
     /**
-     * Creates a one-time join token valid for {@code ttl}: {@code <secret>.<sha256 of the root certificate>},
-     * so the joining node can verify this Security Server without any prior trust.
+     * Creates a one-time join token valid for {@code ttl} for node {@code snid} only (and, unless
+     * empty, the node name {@code name}): {@code <secret>.<sha256 of the root certificate>}, so the
+     * joining node can verify this Security Server without any prior trust. With {@code replace} the
+     * join may take over a SnID whose certificates are live, which are revoked first; without, such
+     * a join is refused.
      */
-    String createToken(Duration ttl);
+    String createToken(int snid, String name, Duration ttl, boolean replace);
 
     /**
      * Declares node {@code snid} compromised: revokes its certificates, pushes the revocation list,

@@ -22,7 +22,7 @@ public final class TestPki {
     /** A node with SnID {@code snid} joined to this CA. */
     public NodeKeys join(int snid) {
         NodeKeys node = new NodeKeys(PkiSettings.of(base.resolve("node-" + snid), cluster));
-        String token = ca.joinTokens().create(Duration.ofMinutes(10));
+        String token = ca.joinTokens().create(Duration.ofMinutes(10), snid, "", false);
         node.install(ca.join(token, node.prepareJoin("node" + snid), snid), ca.rootFingerprint());
         return node;
     }

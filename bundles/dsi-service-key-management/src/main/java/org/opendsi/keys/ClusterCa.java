@@ -147,14 +147,34 @@ public final class ClusterCa {
     }
 
     /**
-     * The whole join on the SS side: redeems the one-time {@code token} and issues the node's CA and
-     * channel certificates for {@code snid}.
+     * The whole join on the SS side: redeems the one-time {@code token}, which must have been created
+     * for {@code snid} (and the request's node name when it names one), and issues the node's CA and
+     * channel certificates. A SnID whose certificates are live is refused unless the token was created
+     * to replace that node; then its certificates are revoked before the new ones are issued.
      */
     public synchronized NodeCertificates join(String token, JoinRequest request, int snid) {
-        // check the request before consuming the token, so a broken request does not burn it
+        // check everything before consuming the token, so a broken or misdirected request does not burn it
         checkJoinRequest(request, snid);
-        tokens.redeem(token);
+        JoinTokens.Redeemed r = tokens.check(token, snid, request.nodeName());
+        List<IssuedCertificate> live = live(snid);
+        if (!live.isEmpty() && !r.replace()) {
+            throw new JoinTokenException(JoinTokenException.Reason.NODE_EXISTS, "join refused: SnID "
+                    + Integer.toUnsignedString(snid) + " belongs to node '" + live.get(0).nodeName()
+                    + "', whose certificates are live (to replace it, create the token with --replace: its "
+                    + "certificates are revoked first)");
+        }
+        tokens.redeem(token, snid, request.nodeName());
+        if (!live.isEmpty()) {
+            revokeNode(snid, CRLReason.SUPERSEDED);
+        }
         return issueNode(request, snid);
+    }
+
+    /** The unrevoked, unexpired certificates of a node. */
+    private List<IssuedCertificate> live(int snid) {
+        Instant now = settings.clock().instant();
+        return current().stream().filter(c -> c.snid() == snid && c.role() != CertificateRole.SERVER
+                && c.notAfter().isAfter(now)).toList();
     }
 
     /** Issues the node CA and channel certificates of a join request (the caller has authenticated the node). */

@@ -1,6 +1,6 @@
 package org.opendsi.keys;
 
-/** A join token was refused; {@link #reason()} tells unknown, already used and expired apart. */
+/** A join token was refused; {@link #reason()} says why. */
 public class JoinTokenException extends PkiException {
     private static final long serialVersionUID = 1L;
 
@@ -10,7 +10,11 @@ public class JoinTokenException extends PkiException {
         /** Issued and already redeemed once: tokens are one-time. */
         ALREADY_USED,
         /** Issued but its time to live has passed. */
-        EXPIRED
+        EXPIRED,
+        /** Issued for another SnID or node name than the join claims (the token is not used up). */
+        WRONG_NODE,
+        /** The SnID has live certificates and the token was not created to replace that node. */
+        NODE_EXISTS
     }
 
     private final Reason reason;

@@ -21,8 +21,10 @@ import java.util.regex.Pattern;
 import org.opendsi.keys.internal.SecureFiles;
 
 /**
- * One-time join tokens. A token is {@code dsi-} followed by 256 random bits (base64url); only its
- * SHA-256 is kept, in a 600 file, so reading the file does not let anyone join. A token is
+ * One-time join tokens, each bound to one node: the SnID (and, when given, the node name) it was
+ * created for is the only one a join may claim with it, so a token meant for a new node cannot be
+ * used to join as an existing one. A token is {@code dsi-} followed by 256 random bits (base64url);
+ * only its SHA-256 is kept, in a 600 file, so reading the file does not let anyone join. A token is
  * redeemed at most once, and only before it expires; the redemption is on disk before
  * {@link #redeem} returns, so a restart cannot make a used token valid again. Used and expired
  * records are kept {@link #RETENTION} past expiry so that reuse is reported as such, then purged.
@@ -40,22 +42,33 @@ public final class JoinTokens {
     private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9._-]{0,64}");
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** What a successful redemption tells the Security Server. */
-    public record Redeemed(String label, Instant createdAt, Instant expiresAt) {
+    /**
+     * What a successful redemption tells the Security Server.
+     *
+     * @param label   the node name the token was created for ("" when any name goes)
+     * @param snid    the SnID it was created for
+     * @param replace whether it may replace a node whose certificates are live (which are revoked first)
+     */
+    public record Redeemed(String label, int snid, boolean replace, Instant createdAt, Instant expiresAt) {
     }
 
-    /** A stored token (hash prefix only, for listings). */
-    public record Info(String hashPrefix, String label, Instant createdAt, Instant expiresAt, Instant usedAt) {
+    /** A stored token (hash prefix only, for listings); {@code snid} 0 for a token of an older version. */
+    public record Info(String hashPrefix, String label, int snid, boolean replace, Instant createdAt, Instant expiresAt,
+                       Instant usedAt) {
     }
 
     private static final class Rec {
         final String label;
+        final int snid;
+        final boolean replace;
         final Instant created;
         final Instant expires;
         Instant used;
 
-        Rec(String label, Instant created, Instant expires, Instant used) {
+        Rec(String label, int snid, boolean replace, Instant created, Instant expires, Instant used) {
             this.label = label;
+            this.snid = snid;
+            this.replace = replace;
             this.created = created;
             this.expires = expires;
             this.used = used;
@@ -72,16 +85,19 @@ public final class JoinTokens {
         load();
     }
 
-    /** Creates a token valid for {@code ttl}; the returned string is shown once and never stored. */
-    public String create(Duration ttl) {
-        return create(ttl, "");
-    }
-
     /**
-     * Creates a token valid for {@code ttl} with a free label (e.g. the intended node name;
-     * letters, digits, '.', '-', '_', at most 64) returned by {@link #redeem}.
+     * Creates a token valid for {@code ttl} for the node {@code snid} only; the returned string is shown
+     * once and never stored.
+     *
+     * @param name    the node name a join must claim with it ("" for any; letters, digits, '.', '-', '_',
+     *                at most 64)
+     * @param replace whether the join may replace a node of that SnID whose certificates are live
      */
-    public synchronized String create(Duration ttl, String label) {
+    public synchronized String create(Duration ttl, int snid, String name, boolean replace) {
+        String label = name;
+        if (snid < 1 || snid > 65534) {
+            throw new IllegalArgumentException("a join token is for one SnID in 1..65534, not " + Integer.toUnsignedString(snid));
+        }
         if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(MAX_TTL) > 0) {
             throw new IllegalArgumentException("token time to live must be in (0, " + MAX_TTL.toDays() + " days], not " + ttl);
         }
@@ -93,17 +109,26 @@ public final class JoinTokens {
         String token = PREFIX + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
         Instant now = clock.instant();
         purge(now);
-        byHash.put(hash(token), new Rec(label, now, now.plus(ttl), null));
+        byHash.put(hash(token), new Rec(label, snid, replace, now, now.plus(ttl), null));
         save();
         return token;
     }
 
     /**
-     * Redeems a token once.
+     * Redeems a token once, for the node it was created for.
      *
-     * @throws JoinTokenException with reason {@code UNKNOWN}, {@code ALREADY_USED} or {@code EXPIRED}
+     * @throws JoinTokenException with reason {@code UNKNOWN}, {@code ALREADY_USED}, {@code EXPIRED} or
+     *                            {@code WRONG_NODE} (the token then stays usable by its own node)
      */
-    public synchronized Redeemed redeem(String token) {
+    public synchronized Redeemed redeem(String token, int snid, String name) {
+        Redeemed r = check(token, snid, name);
+        byHash.get(hash(token.trim())).used = clock.instant();
+        save();
+        return r;
+    }
+
+    /** What {@link #redeem} would return, without using the token up. */
+    public synchronized Redeemed check(String token, int snid, String name) {
         Instant now = clock.instant();
         if (token == null || !TOKEN.matcher(token.trim()).matches()) {
             throw new JoinTokenException(JoinTokenException.Reason.UNKNOWN, "join token refused: malformed token");
@@ -121,15 +146,24 @@ public final class JoinTokens {
             throw new JoinTokenException(JoinTokenException.Reason.EXPIRED,
                     "join token refused: expired at " + r.expires + " (create a new one)");
         }
-        r.used = now;
-        save();
-        return new Redeemed(r.label, r.created, r.expires);
+        if (r.snid == 0) {
+            throw new JoinTokenException(JoinTokenException.Reason.WRONG_NODE,
+                    "join token refused: it is bound to no node (created by an older version); create one with "
+                    + "dsi:token-create --snid N");
+        }
+        if (r.snid != snid || !r.label.isEmpty() && !r.label.equals(name)) {
+            throw new JoinTokenException(JoinTokenException.Reason.WRONG_NODE, "join token refused: it is for SnID "
+                    + r.snid + (r.label.isEmpty() ? "" : " named '" + r.label + "'") + ", not for SnID "
+                    + Integer.toUnsignedString(snid) + " named '" + name + "'");
+        }
+        return new Redeemed(r.label, r.snid, r.replace, r.created, r.expires);
     }
 
     /** Tokens on record (pending, used or expired within {@link #RETENTION}). */
     public synchronized List<Info> list() {
         List<Info> out = new ArrayList<>();
-        byHash.forEach((h, r) -> out.add(new Info(h.substring(0, 8), r.label, r.created, r.expires, r.used)));
+        byHash.forEach((h, r) -> out.add(new Info(h.substring(0, 8), r.label, r.snid, r.replace, r.created, r.expires,
+                r.used)));
         return out;
     }
 
@@ -162,10 +196,11 @@ public final class JoinTokens {
                     continue;
                 }
                 String[] f = line.split(" ", -1);
-                if (f.length != 5) {
+                if (f.length != 5 && f.length != 7) { // 5: written before tokens were bound to a node
                     throw new PkiException("corrupted token file " + file + ": '" + line + "'");
                 }
-                byHash.put(f[0], new Rec(f[4], Instant.parse(f[1]), Instant.parse(f[2]),
+                byHash.put(f[0], new Rec(f[4], f.length == 7 ? Integer.parseInt(f[5]) : 0,
+                        f.length == 7 && f[6].equals("replace"), Instant.parse(f[1]), Instant.parse(f[2]),
                         f[3].equals("-") ? null : Instant.parse(f[3])));
             }
         } catch (IOException e) {
@@ -174,9 +209,10 @@ public final class JoinTokens {
     }
 
     private void save() {
-        StringBuilder sb = new StringBuilder("# DSI join tokens: sha256(token) created expires used label\n");
+        StringBuilder sb = new StringBuilder("# DSI join tokens: sha256(token) created expires used name snid replace|-\n");
         byHash.forEach((h, r) -> sb.append(h).append(' ').append(r.created).append(' ').append(r.expires).append(' ')
-                .append(r.used == null ? "-" : r.used.toString()).append(' ').append(r.label).append('\n'));
+                .append(r.used == null ? "-" : r.used.toString()).append(' ').append(r.label).append(' ').append(r.snid)
+                .append(' ').append(r.replace ? "replace" : "-").append('\n'));
         try {
             SecureFiles.writeAtomic(file, sb.toString());
         } catch (IOException e) {

@@ -37,7 +37,7 @@ class ClusterCaTest {
             assertTrue(Files.exists(caDir.resolve(file)), file);
             assertEquals("rw-------", Fixture.perms(caDir.resolve(file)), file);
         }
-        f.ca.joinTokens().create(Duration.ofMinutes(5));
+        f.ca.joinTokens().create(Duration.ofMinutes(5), 9, "", false);
         assertEquals("rw-------", Fixture.perms(caDir.resolve("join-tokens")));
 
         X509Certificate root = f.ca.rootCertificate();

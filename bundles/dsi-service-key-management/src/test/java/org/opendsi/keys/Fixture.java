@@ -29,7 +29,7 @@ final class Fixture {
     /** A node joined with snid under base/node-<snid>. */
     NodeKeys join(int snid, String name) {
         NodeKeys node = new NodeKeys(settings(base.resolve("node-" + snid)));
-        String token = ca.joinTokens().create(Duration.ofMinutes(10));
+        String token = ca.joinTokens().create(Duration.ofMinutes(10), snid, name, false);
         NodeCertificates certs = ca.join(token, node.prepareJoin(name), snid);
         node.install(certs, ca.rootFingerprint());
         return node;
@@ -55,7 +55,7 @@ final class Fixture {
         JoinRequest req = new JoinRequest("rogue-" + snid,
                 org.opendsi.keys.internal.Pki.csr(new javax.security.auth.x500.X500Principal("CN=ca"), ca),
                 org.opendsi.keys.internal.Pki.csr(new javax.security.auth.x500.X500Principal("CN=ch"), ch));
-        NodeCertificates certs = this.ca.join(this.ca.joinTokens().create(Duration.ofMinutes(10)), req, snid);
+        NodeCertificates certs = this.ca.join(this.ca.joinTokens().create(Duration.ofMinutes(10), snid, "", false), req, snid);
         return new Rogue(certs.nodeCa(), ca.getPrivate(), certs.channel(), ch.getPrivate());
     }
 

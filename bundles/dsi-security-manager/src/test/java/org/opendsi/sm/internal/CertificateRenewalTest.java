@@ -102,7 +102,7 @@ class CertificateRenewalTest {
         publish(); // v1, before the node joins
         ManagerRuntime sm = startManager(2, f);
         NodeKeys keys = keysOf(sm);
-        sm.join("127.0.0.1", ss.joinSocketAddress().getPort(), ss.createToken(Duration.ofMinutes(5)));
+        sm.join("127.0.0.1", ss.joinSocketAddress().getPort(), ss.createToken(2, "", Duration.ofMinutes(5), false));
         await("the SM applies v1", 10, () -> sm.status().signedVersion() == 1);
 
         X509Certificate ch0 = keys.channelCertificate();
@@ -168,7 +168,7 @@ class CertificateRenewalTest {
         PortProbe probe = new PortProbe(ssPort);
         long v1 = publish(); // signed with s0
         ManagerRuntime sm = startManager(2, f);
-        sm.join("127.0.0.1", ss.joinSocketAddress().getPort(), ss.createToken(Duration.ofMinutes(5)));
+        sm.join("127.0.0.1", ss.joinSocketAddress().getPort(), ss.createToken(2, "", Duration.ofMinutes(5), false));
         await("the SM applies v1", 10, () -> sm.status().signedVersion() == v1);
         // the SS may have renewed already while the node joined; watch from here across the next renewals
         X509Certificate watched = ssLeaf();
@@ -209,7 +209,7 @@ class CertificateRenewalTest {
         Instant signerEnd = env2.signer().get(0).getNotAfter().toInstant();
         sleepUntil(signerEnd.plusMillis(500));
         ManagerRuntime late = startManager(3, f);
-        late.join("127.0.0.1", ss.joinSocketAddress().getPort(), ss.createToken(Duration.ofMinutes(5)));
+        late.join("127.0.0.1", ss.joinSocketAddress().getPort(), ss.createToken(3, "", Duration.ofMinutes(5), false));
         await("a node joining after the v" + v2 + " signer expired applies v" + v2, 10,
                 () -> late.status().signedVersion() == v2);
         long v3 = publish();
@@ -437,7 +437,7 @@ class CertificateRenewalTest {
 
     private NodeKeys joinDirectly(ClusterCa ca, int snid) {
         NodeKeys k = new NodeKeys(PkiSettings.of(tmp.resolve("direct-" + snid), CLUSTER));
-        String token = ca.joinTokens().create(Duration.ofMinutes(5));
+        String token = ca.joinTokens().create(Duration.ofMinutes(5), snid, "", false);
         k.install(ca.join(token, k.prepareJoin("n" + snid), snid), ca.rootFingerprint());
         return k;
     }

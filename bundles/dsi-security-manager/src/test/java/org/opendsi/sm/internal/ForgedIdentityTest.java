@@ -110,7 +110,7 @@ class ForgedIdentityTest {
         victim = new ManagerRuntime(vcfg, vpolicy, transport, new NodeKeys(PkiSettings.of(vdir.resolve("keys"), CLUSTER)));
         victim.start();
         closeables.add(victim);
-        victim.join("127.0.0.1", ss.joinSocketAddress().getPort(), ss.createToken(Duration.ofMinutes(5)));
+        victim.join("127.0.0.1", ss.joinSocketAddress().getPort(), ss.createToken(3, "victim", Duration.ofMinutes(5), false));
         await("node 3 applies v1", () -> victim.status().signedVersion() == 1);
         await("the SS lists node 3", () -> ssPeer("spiffe://dsi/node/3") != null);
         victimConnection = ssPeer("spiffe://dsi/node/3");
@@ -118,7 +118,7 @@ class ForgedIdentityTest {
         // node 2 joins with keys the attacker holds (as root on node 2 does)
         KeyPair ca = Pki.generateKeyPair(KeyAlgorithm.EC_P256);
         KeyPair ch = Pki.generateKeyPair(KeyAlgorithm.EC_P256);
-        NodeCertificates certs = ss.ca().join(ss.ca().joinTokens().create(Duration.ofMinutes(5)), new JoinRequest("rogue",
+        NodeCertificates certs = ss.ca().join(ss.ca().joinTokens().create(Duration.ofMinutes(5), 2, "", false), new JoinRequest("rogue",
                 Pki.csr(new X500Principal("CN=ca"), ca), Pki.csr(new X500Principal("CN=ch"), ch)), 2);
         rogue = new Rogue(certs.nodeCa(), ca.getPrivate());
     }
@@ -162,7 +162,7 @@ class ForgedIdentityTest {
     @Test
     void aProcessCertificateNeverOpensAnSccSession() throws Exception {
         NodeKeys node4 = new NodeKeys(PkiSettings.of(tmp.resolve("n4"), CLUSTER));
-        node4.install(ss.ca().join(ss.ca().joinTokens().create(Duration.ofMinutes(5)), node4.prepareJoin("n4"), 4),
+        node4.install(ss.ca().join(ss.ca().joinTokens().create(Duration.ofMinutes(5), 4, "", false), node4.prepareJoin("n4"), 4),
                 ss.ca().rootFingerprint());
         ProcessCredentials p = node4.issueProcessCredentials(10, Duration.ofMinutes(5));
         assertNeverConnects(new SccCredentials(p.privateKey(), p.chain(), List.of(ss.ca().rootCertificate())), "SS");

@@ -489,7 +489,19 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
             throw new JoinException("COMPROMISED", "join refused: SnID " + snid + " was declared compromised; "
                     + "it cannot join again");
         }
+        boolean live = ca.current().stream().anyMatch(c -> c.snid() == snid);
         NodeCertificates certs = ca.join(token, request, snid);
+        if (live) {
+            // a replacement: the former node's certificates were revoked; push that at once and drop
+            // its SCC session, as dsi:compromised does
+            pushCrl(ca.crl());
+            SccServer s = server;
+            if (s != null) {
+                s.revalidatePeers();
+            }
+            LOG.warn("Node {} replaced by a join of '{}' (token created with --replace): its former certificates "
+                    + "are revoked", snid, request.nodeName());
+        }
         NodeRecord prev = store.node(snid).orElse(null);
         store.putNode(new NodeRecord(snid, request.nodeName(), address, NodeState.JOINED,
                 0, null, prev == null ? null : prev.lastHeartbeat(), certs.channel().getNotAfter().toInstant(),
@@ -525,8 +537,11 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
     }
 
     @Override
-    public String createToken(Duration ttl) {
-        return ca.joinTokens().create(ttl) + "." + ca.rootFingerprint();
+    public String createToken(int snid, String name, Duration ttl, boolean replace) {
+        if (snid == cfg.snid()) {
+            throw new IllegalArgumentException("SnID " + snid + " is this Security Server's own");
+        }
+        return ca.joinTokens().create(ttl, snid, name, replace) + "." + ca.rootFingerprint();
     }
 
     @Override

@@ -22,7 +22,7 @@ public final class Fixture {
 
     public NodeKeys joinedNode(Path dir, int snid) {
         NodeKeys k = new NodeKeys(PkiSettings.of(dir.resolve("node-" + snid), "dsi"));
-        String token = ca.joinTokens().create(Duration.ofMinutes(5));
+        String token = ca.joinTokens().create(Duration.ofMinutes(5), snid, "", false);
         k.install(ca.join(token, k.prepareJoin("n" + snid), snid), ca.rootFingerprint());
         return k;
     }

@@ -50,25 +50,25 @@ class JoinServerTest {
         return r;
     }
 
-    private String token(Duration ttl) {
-        return f.ca.joinTokens().create(ttl) + "." + f.ca.rootFingerprint();
+    private String token(Duration ttl, int snid) {
+        return f.ca.joinTokens().create(ttl, snid, "", false) + "." + f.ca.rootFingerprint();
     }
 
     @Test
     void validTokenJoinsOnceReuseIsRefused() throws Exception {
-        String t = token(Duration.ofMinutes(5));
+        String t = token(Duration.ofMinutes(5), 2);
         JoinClient.Result r = join(t, 2);
         assertEquals(2, r.certificates().snid());
         assertEquals(8843, r.sccPort());
         assertEquals(0, r.certificates().nodeCa().getBasicConstraints(), "node CA with path length 0");
-        JoinException e = assertThrows(JoinException.class, () -> join(t, 3));
+        JoinException e = assertThrows(JoinException.class, () -> join(t, 2));
         assertEquals("ALREADY_USED", e.reason());
         assertTrue(e.getMessage().contains("already used"), e.getMessage());
     }
 
     @Test
     void expiredTokenIsRefused() throws Exception {
-        String t = token(Duration.ofSeconds(1));
+        String t = token(Duration.ofSeconds(1), 2);
         Thread.sleep(1200); // deliberate: lets the token's 1 s lifetime pass (expiry is time itself, nothing to await)
         JoinException e = assertThrows(JoinException.class, () -> join(t, 2));
         assertEquals("EXPIRED", e.reason());
@@ -79,12 +79,27 @@ class JoinServerTest {
     void unknownTokenAndWrongFingerprint() throws Exception {
         JoinException e = assertThrows(JoinException.class, () -> join("dsi-" + "A".repeat(43) + "." + f.ca.rootFingerprint(), 2));
         assertEquals("UNKNOWN", e.reason());
-        String t = f.ca.joinTokens().create(Duration.ofMinutes(5)) + "." + "0".repeat(64);
+        String t = f.ca.joinTokens().create(Duration.ofMinutes(5), 2, "", false) + "." + "0".repeat(64);
         JoinException u = assertThrows(JoinException.class, () -> join(t, 2));
         assertEquals("UNTRUSTED_SERVER", u.reason());
         // the token was not sent to the impostor, so it still works with the right fingerprint
         String secret = t.substring(0, t.lastIndexOf('.'));
         join(secret + "." + f.ca.rootFingerprint(), 2);
+    }
+
+    @Test
+    void aTokenForSnid3CannotJoinAsSnid2NorTakeOverALiveNode() throws Exception {
+        join(token(Duration.ofMinutes(5), 2), 2);
+        String forThree = token(Duration.ofMinutes(5), 3);
+        JoinException wrong = assertThrows(JoinException.class, () -> join(forThree, 2));
+        assertEquals("WRONG_NODE", wrong.reason());
+        assertTrue(wrong.getMessage().contains("it is for SnID 3"), wrong.getMessage());
+        assertEquals(3, join(forThree, 3).certificates().snid(), "still good for its own node");
+
+        JoinException taken = assertThrows(JoinException.class, () -> join(token(Duration.ofMinutes(5), 2), 2));
+        assertEquals("NODE_EXISTS", taken.reason());
+        String replace = f.ca.joinTokens().create(Duration.ofMinutes(5), 2, "", true) + "." + f.ca.rootFingerprint();
+        assertEquals(2, join(replace, 2).certificates().snid(), "an explicit replacement is allowed");
     }
 
     @Test

@@ -287,7 +287,7 @@ public final class SecurityServerFanoutBenchmark {
         Path tokens = dir.resolve("tokens.txt");
         List<String> list = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            list.add(ss.createToken(Duration.ofHours(1)));
+            list.add(ss.createToken(FIRST_SNID + i, "", Duration.ofHours(1), false)); // token idx is for node FIRST_SNID + idx
         }
         Files.write(tokens, list);
         long heapIdle = usedAfterGc();

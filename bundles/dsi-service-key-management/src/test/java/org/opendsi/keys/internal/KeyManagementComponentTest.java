@@ -36,7 +36,7 @@ class KeyManagementComponentTest {
 
         ClusterCa ca = new ClusterCa(PkiSettings.of(tmp.resolve("ss"), "c1").withNodeValidity(Duration.ofDays(30)));
         NodeKeys keys = c.nodeKeys();
-        keys.install(ca.join(ca.joinTokens().create(Duration.ofMinutes(1)), keys.prepareJoin("colby"), 3),
+        keys.install(ca.join(ca.joinTokens().create(Duration.ofMinutes(1), 3, "colby", false), keys.prepareJoin("colby"), 3),
                 ca.rootFingerprint());
         assertTrue(c.isJoined());
         ProcessCredentials pc = c.issueProcessCredentials(10, null);
