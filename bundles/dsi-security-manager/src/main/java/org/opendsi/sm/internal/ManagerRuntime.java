@@ -137,13 +137,14 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
             SignedPolicy env = m.envelope();
             byte[] xml = m.source(null);
             if (keys.isJoined()) {
-                // it was fully checked when received; at boot the CRL may be stale, so only the signature chain,
-                // and at a time the signer was valid: the SS may have renewed (and let expire) that key since
+                // it was fully checked when received; at boot the CRL held may be stale, so it is applied
+                // whatever its age (a signer revoked since is refused), at a time the signer was valid: the
+                // SS may have renewed (and let expire) that key since
                 Instant signerExpiry = env.signer().isEmpty() ? Instant.now()
                         : env.signer().get(0).getNotAfter().toInstant().minusSeconds(1);
                 Instant at = Instant.now().isBefore(signerExpiry) ? Instant.now() : signerExpiry;
-                PolicySignatures.verify(env, cfg.cluster(), keys.trustAnchors(), List.of(), at,
-                        PkixValidator.Revocation.NONE);
+                PolicySignatures.verify(env, cfg.cluster(), keys.trustAnchors(), keys.crls(), at,
+                        PkixValidator.Revocation.HELD);
             }
             PolicySignatures.checkContent(env, xml);
             signed = env;
@@ -154,6 +155,7 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         } catch (Exception e) {
             lastError = "stored signed policy unusable: " + e.getMessage();
             LOG.error("Security Manager: {}", lastError, e);
+            raise(AlarmPriority.HIGH, "security-manager", lastError);
         }
     }
 
@@ -251,7 +253,10 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
                 }
             }
         } catch (RuntimeException e) {
+            // a CRL that does not verify with the root, or rolls the number back, came over the
+            // authenticated channel: the operator must hear of it
             LOG.warn("Security Manager: revocation list refused: {}", e.getMessage());
+            raise(AlarmPriority.HIGH, "security-manager", "revocation list refused: " + e.getMessage());
         }
     }
 

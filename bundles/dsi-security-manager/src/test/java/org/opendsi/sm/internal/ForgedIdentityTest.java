@@ -193,6 +193,44 @@ class ForgedIdentityTest {
         assertTrue(fake.peers().isEmpty());
     }
 
+    @Test
+    void aStoredPolicyWhoseSignerWasRevokedIsNotEnforcedAtTheNextBoot() throws Exception {
+        NodeKeys keys = field(victim, "keys", NodeKeys.class);
+        X509Certificate signer = field(victim, "signed", SignedPolicy.class).signer().get(0);
+        ss.ca().revoke(signer.getSerialNumber(), java.security.cert.CRLReason.KEY_COMPROMISE);
+        assertTrue(keys.updateCrl(ss.ca().crl()), "node 3 holds the CRL that revokes the signer");
+        victim.close();
+
+        Path vdir = tmp.resolve("sm3");
+        NodeConfig vcfg = new NodeConfig(NodeRole.MANAGER, CLUSTER, 3, "victim", "127.0.0.1", "127.0.0.1", ssPort,
+                "127.0.0.1", 0, 0, vdir, 1000, 2);
+        PolicyServiceImpl vpolicy = new PolicyServiceImpl();
+        vpolicy.activate(Map.of(PolicyServiceImpl.HISTORY_DIR, tmp.resolve("sm3-boot2").toString()));
+        ManagerRuntime again = new ManagerRuntime(vcfg, vpolicy, transport,
+                new NodeKeys(PkiSettings.of(vdir.resolve("keys"), CLUSTER)));
+        closeables.add(again);
+        again.start();
+        assertEquals(0, again.status().signedVersion(), "the stored policy is not enforced");
+        assertTrue(vpolicy.current().isEmpty(), "nothing of it reached the policy service");
+        String why = again.status().lastError();
+        assertTrue(why != null && why.contains("stored signed policy unusable") && why.contains("revoked"), why);
+        assertTrue(again.queuedAlarms().stream().anyMatch(a -> a.text().contains("stored signed policy unusable")),
+                "an alarm waits for the Security Server");
+    }
+
+    @Test
+    void aRevocationListThatDoesNotVerifyRaisesAnAlarm() throws Exception {
+        ClusterCa other = new ClusterCa(PkiSettings.of(tmp.resolve("other-ca"), CLUSTER));
+        com.fasterxml.jackson.databind.node.ObjectNode crl = org.opendsi.ss.protocol.Json.object();
+        crl.put("crl", org.opendsi.ss.protocol.Json.b64(org.opendsi.ss.protocol.Json.der(other.crl())));
+        java.lang.reflect.Method onCrl = ManagerRuntime.class.getDeclaredMethod("onCrl",
+                com.fasterxml.jackson.databind.JsonNode.class);
+        onCrl.setAccessible(true);
+        onCrl.invoke(victim, crl); // as if it arrived on dsi/crl
+        await("the refusal reaches the SS as an alarm", () -> ss.alarms().stream().anyMatch(a ->
+                a.alarm().snid() == 3 && a.alarm().text().contains("revocation list refused")));
+    }
+
     // ------------------------------------------------------------------ fixtures
 
     private void assertNeverConnects(SccCredentials creds, String what) throws Exception {
