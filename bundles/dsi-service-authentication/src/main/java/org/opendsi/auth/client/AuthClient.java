@@ -33,7 +33,6 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Client of the DSI authentication service, for applications and tests; only the JDK (17+) is
@@ -67,9 +66,10 @@ public final class AuthClient {
         }
 
         /**
-         * A TLS 1.3 context presenting this identity and trusting the cluster root only (PKIX, no
-         * revocation). Servers must still call {@code setNeedClientAuth(true)}; check the peer's
-         * {@link PeerId} (e.g. its cluster) after the handshake.
+         * A TLS 1.3 context presenting this identity and trusting process certificates of this
+         * cluster only, checked by key management's validation (PKIX to the root, no revocation, and
+         * a process certificate must come from its own node's CA). Servers must still call
+         * {@code setNeedClientAuth(true)}; the peer's {@link PeerId} tells who it is.
          */
         public SSLContext sslContext() throws GeneralSecurityException, IOException {
             KeyStore ks = KeyStore.getInstance("PKCS12");
@@ -78,13 +78,12 @@ public final class AuthClient {
             ks.setKeyEntry("dsi", keyPair.getPrivate(), pw, chain.toArray(new Certificate[0]));
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(ks, pw);
-            KeyStore ts = KeyStore.getInstance("PKCS12");
-            ts.load(null, null);
-            ts.setCertificateEntry("root", root);
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-            tmf.init(ts);
+            String cluster = id().cluster();
+            javax.net.ssl.X509ExtendedTrustManager trust = org.opendsi.keys.DsiTls.trustManager(cluster,
+                    () -> List.of(root), List::of, org.opendsi.keys.PkixValidator.Revocation.NONE,
+                    peer -> peer.kind() == org.opendsi.keys.SpiffeId.Kind.PROCESS);
             SSLContext ctx = SSLContext.getInstance("TLSv1.3");
-            ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+            ctx.init(kmf.getKeyManagers(), new javax.net.ssl.TrustManager[] {trust}, null);
             return ctx;
         }
     }
