@@ -47,4 +47,14 @@ public interface KeyManagementService {
 
     /** The underlying node keys (join, renewal, listeners). */
     NodeKeys nodeKeys();
+
+    /**
+     * Opens the cluster root CA kept under {@code dir} (its {@code ca/} folder; created on first use),
+     * with this service's configuration ({@code org.opendsi.keys}: cluster, key algorithm, validities,
+     * keystore type and password). For the Security Server, which opens it once and keeps it: two
+     * open instances over one folder must not issue at the same time.
+     *
+     * @throws PkiException when key management is not available (e.g. its keystore provider is missing)
+     */
+    ClusterCa openClusterCa(java.nio.file.Path dir);
 }

@@ -59,6 +59,11 @@ public final class PkiSettings {
                 Duration.ofDays(90), Duration.ofHours(1), Duration.ofDays(7), 2.0 / 3.0);
     }
 
+    /** The same settings for files under another folder (e.g. the Security Server's CA). */
+    public PkiSettings withDir(Path d) {
+        return new PkiSettings(d, cluster, password, clock, keyAlgorithm, caValidity, nodeValidity, processTtl, crlValidity, renewalFraction);
+    }
+
     public PkiSettings withPassword(char[] p) {
         return new PkiSettings(dir, cluster, p, clock, keyAlgorithm, caValidity, nodeValidity, processTtl, crlValidity, renewalFraction);
     }

@@ -5,5 +5,5 @@
  * SPIFFE-style ids ({@link org.opendsi.keys.SpiffeIds}), and the SPIs {@link org.opendsi.keys.KeyStoreProvider}
  * and {@link org.opendsi.keys.KeyManagementService}.
  */
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.opendsi.keys;

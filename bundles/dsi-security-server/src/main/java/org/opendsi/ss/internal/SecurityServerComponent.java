@@ -52,11 +52,16 @@ public class SecurityServerComponent {
     private BundleContext context;
     private ServerRuntime runtime;
     private NodeConfig config;
+    /** The configuration last given, while the Security Server waits for key management. */
+    private Map<String, Object> pending;
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     synchronized void bindKeyManagement(KeyManagementService k) {
         keyManagement = k;
+        if (runtime == null && pending != null && context != null) {
+            configure(pending);
+        }
         enrolEmbeddedNode();
     }
 
@@ -95,7 +100,26 @@ public class SecurityServerComponent {
             LOG.debug("role {}: no Security Server on this node", cfg.role().label());
             return;
         }
-        ServerRuntime rt = new ServerRuntime(cfg, policyService, transport);
+        KeyManagementService km = keyManagement;
+        if (km == null) {
+            // the root CA is key management's, built from org.opendsi.keys: wait for it
+            pending = props;
+            LOG.info("Security Server waits for key management (it owns the cluster root CA)");
+            return;
+        }
+        ClusterCa ca;
+        try {
+            // the CA stays where the Security Server always kept it (data.dir/keys/ca); its key algorithm,
+            // validities and keystore come from org.opendsi.keys
+            ca = km.openClusterCa(cfg.dataDir().resolve("keys"));
+        } catch (RuntimeException e) {
+            pending = props;
+            LOG.error("Security Server not started: cannot open the cluster root CA: {}", e.getMessage());
+            return;
+        }
+        pending = null;
+        ServerRuntime rt = new ServerRuntime(cfg, policyService, transport, new FileServerStore(cfg.dataDir().resolve("ss")),
+                ca);
         rt.start();
         runtime = rt;
         Hashtable<String, Object> p = new Hashtable<>();

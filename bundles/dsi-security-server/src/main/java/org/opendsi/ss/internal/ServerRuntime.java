@@ -33,7 +33,6 @@ import org.opendsi.keys.ClusterCa;
 import org.opendsi.keys.Credentials;
 import org.opendsi.keys.JoinRequest;
 import org.opendsi.keys.NodeCertificates;
-import org.opendsi.keys.PkiSettings;
 import org.opendsi.keys.RenewalRequest;
 import org.opendsi.keys.SpiffeId;
 import org.opendsi.keys.SpiffeIds;
@@ -100,11 +99,6 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
      * {@link #start()}) only so that tests with certificates valid for seconds can run it more often.
      */
     private volatile Duration housekeepingInterval = Duration.ofHours(1);
-
-    public ServerRuntime(NodeConfig cfg, PolicyService policyService, SccTransport transport) {
-        this(cfg, policyService, transport, new FileServerStore(cfg.dataDir().resolve("ss")),
-                new ClusterCa(PkiSettings.of(cfg.dataDir().resolve("keys"), cfg.cluster())));
-    }
 
     public ServerRuntime(NodeConfig cfg, PolicyService policyService, SccTransport transport, ServerStore store,
             ClusterCa ca) {

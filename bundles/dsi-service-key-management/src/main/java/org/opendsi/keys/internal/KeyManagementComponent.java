@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.opendsi.keys.CertificateStatus;
+import org.opendsi.keys.ClusterCa;
 import org.opendsi.keys.Credentials;
 import org.opendsi.keys.KeyAlgorithm;
 import org.opendsi.keys.KeyManagementService;
@@ -52,6 +53,8 @@ public class KeyManagementComponent implements KeyManagementService {
     private final List<KeyStoreProvider> providers = new CopyOnWriteArrayList<>();
     private final List<Map<String, Object>> providerProps = new CopyOnWriteArrayList<>();
     private volatile NodeKeys keys;
+    private volatile PkiSettings settings;
+    private volatile KeyStoreProvider provider;
     private volatile String configuredType = KeyStoreProvider.PKCS12;
     private volatile Map<String, Object> config = Map.of();
 
@@ -111,6 +114,8 @@ public class KeyManagementComponent implements KeyManagementService {
             }
         }
         keys = new NodeKeys(s, provider);
+        settings = s;
+        this.provider = provider;
         LOG.info("Key management for cluster '{}' in {} ({}; joined: {})", s.cluster(), dir, configuredType, keys.isJoined());
     }
 
@@ -143,6 +148,13 @@ public class KeyManagementComponent implements KeyManagementService {
                     + "' is not registered");
         }
         return k;
+    }
+
+    @Override
+    public ClusterCa openClusterCa(Path dir) {
+        nodeKeys(); // available, or the reason why not
+        PkiSettings s = settings.withDir(dir);
+        return provider == null ? new ClusterCa(s) : new ClusterCa(s, provider);
     }
 
     @Override

@@ -49,6 +49,28 @@ class KeyManagementComponentTest {
     }
 
     @Test
+    void theClusterRootCaIsBuiltFromTheKeyManagementConfiguration() throws Exception {
+        KeyManagementComponent c = new KeyManagementComponent();
+        c.configure(Map.of("dir", tmp.resolve("keys").toString(), "cluster", "c2", "key.algorithm", "rsa-3072",
+                "ca.validity.days", "400", "node.validity.days", "20", "crl.validity.days", "2"));
+        ClusterCa ca = c.openClusterCa(tmp.resolve("ss-keys"));
+        X509Certificate root = ca.rootCertificate();
+        assertEquals("RSA", root.getPublicKey().getAlgorithm(), "key.algorithm reaches the root CA");
+        long days = Duration.between(root.getNotBefore().toInstant(), root.getNotAfter().toInstant()).toDays();
+        assertTrue(days >= 400 && days <= 401, "ca.validity.days reaches the root CA: " + days);
+        assertEquals("c2", ca.cluster());
+        long crlDays = Duration.between(ca.crl().getThisUpdate().toInstant(), ca.crl().getNextUpdate().toInstant()).toDays();
+        assertTrue(crlDays <= 2, "crl.validity.days: " + crlDays);
+        assertTrue(java.nio.file.Files.isDirectory(tmp.resolve("ss-keys/ca")), "kept in the folder the caller names");
+        NodeKeys keys = c.nodeKeys();
+        keys.install(ca.join(ca.joinTokens().create(Duration.ofMinutes(1), 3, "", false), keys.prepareJoin("n3"), 3),
+                ca.rootFingerprint());
+        X509Certificate channel = keys.channelCertificate();
+        long nodeDays = Duration.between(channel.getNotBefore().toInstant(), channel.getNotAfter().toInstant()).toDays();
+        assertTrue(nodeDays <= 21, "node.validity.days reaches what the CA issues: " + nodeDays);
+    }
+
+    @Test
     void aNamedKeystoreProviderIsWaitedFor() {
         KeyManagementComponent c = new KeyManagementComponent();
         c.configure(Map.of("dir", tmp.toString(), "keystore.type", "pkcs11"));
