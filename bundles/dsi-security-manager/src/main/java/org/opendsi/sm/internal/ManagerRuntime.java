@@ -394,6 +394,7 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
     // ---------------------------------------------------------------- renewal
 
     private void renewIfDue() {
+        checkCrlCurrent();
         SccClient cl = client;
         if (cl == null || cl.state() != SccConnectionState.CONNECTED) {
             return;
@@ -423,6 +424,35 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         } catch (Exception e) {
             lastError = "renewal failed: " + rootMessage(e);
             LOG.warn("Security Manager: {}", lastError);
+        }
+    }
+
+    /** When the root CRL that was reported stale was issued (one alarm per stale CRL). */
+    private volatile Instant staleCrlReported;
+
+    /**
+     * A root CRL past its next update means signed policies are refused (they need a current one)
+     * until the Security Server sends a newer CRL: the operator hears of it once per stale CRL.
+     */
+    private void checkCrlCurrent() {
+        if (!keys.isJoined()) {
+            return;
+        }
+        javax.security.auth.x500.X500Principal root = keys.trustAnchors().get(0).getSubjectX500Principal();
+        for (X509CRL crl : keys.crls()) {
+            if (!crl.getIssuerX500Principal().equals(root) || crl.getNextUpdate() == null
+                    || crl.getNextUpdate().toInstant().isAfter(Instant.now())) {
+                continue;
+            }
+            Instant issued = crl.getThisUpdate().toInstant();
+            if (!issued.equals(staleCrlReported)) {
+                staleCrlReported = issued;
+                String text = "the cluster revocation list expired at " + crl.getNextUpdate().toInstant()
+                        + ": signed policies are refused until the Security Server sends a current one";
+                lastError = text;
+                LOG.warn("Security Manager: {}", text);
+                raise(AlarmPriority.HIGH, "security-manager", text);
+            }
         }
     }
 

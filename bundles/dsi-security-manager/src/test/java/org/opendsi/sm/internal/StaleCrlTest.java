@@ -1,0 +1,95 @@
+package org.opendsi.sm.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.opendsi.sm.internal.Runtimes.await;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.opendsi.keys.ClusterCa;
+import org.opendsi.keys.NodeKeys;
+import org.opendsi.keys.PkiSettings;
+import org.opendsi.policy.internal.PolicyServiceImpl;
+import org.opendsi.scc.SccTransport;
+import org.opendsi.ss.internal.FileServerStore;
+import org.opendsi.ss.internal.ServerRuntime;
+import org.opendsi.ss.protocol.NodeConfig;
+import org.opendsi.ss.protocol.NodeRole;
+
+/**
+ * A node whose root CRL went past its next update refuses signed policies (they need a current CRL)
+ * and tells the operator once, on the priority lane. CRLs here live 4 s and the SS pushes none on its
+ * own in that time (its housekeeping runs hourly).
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class StaleCrlTest {
+
+    @TempDir
+    Path tmp;
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() {
+        Runtimes.closeAll(closeables);
+    }
+
+    @Test
+    void aStaleRevocationListRaisesOneAlarmAndPoliciesWaitForACurrentOne() throws Exception {
+        SccTransport transport = SccTransport.newTransport(2, 2);
+        closeables.add(transport);
+        Path dir = tmp.resolve("ss");
+        NodeConfig cfg = new NodeConfig(NodeRole.SERVER, "dsi", 1, "ss", "127.0.0.1", "127.0.0.1", 0, "127.0.0.1", 0, 0,
+                dir, 1000, 2);
+        PolicyServiceImpl ssPolicy = new PolicyServiceImpl();
+        ssPolicy.activate(Map.of(PolicyServiceImpl.HISTORY_DIR, dir.resolve("policy").toString()));
+        ServerRuntime ss = new ServerRuntime(cfg, ssPolicy, transport, new FileServerStore(dir.resolve("store")),
+                new ClusterCa(PkiSettings.of(dir.resolve("keys"), "dsi").withCrlValidity(Duration.ofSeconds(4))));
+        ss.start();
+        closeables.add(ss);
+        ssPolicy.addListener(ss);
+        publish(ssPolicy, ss, "v1");
+
+        Path sdir = tmp.resolve("sm2");
+        NodeConfig scfg = new NodeConfig(NodeRole.MANAGER, "dsi", 2, "sm2", "127.0.0.1", "127.0.0.1",
+                ss.sccSocketAddress().getPort(), "127.0.0.1", 0, 0, sdir, 1000, 2);
+        PolicyServiceImpl smPolicy = new PolicyServiceImpl();
+        smPolicy.activate(Map.of(PolicyServiceImpl.HISTORY_DIR, sdir.resolve("policy").toString()));
+        ManagerRuntime sm = new ManagerRuntime(scfg, smPolicy, transport,
+                new NodeKeys(PkiSettings.of(sdir.resolve("keys"), "dsi")));
+        sm.renewalCheckDelay = Duration.ofMillis(200);
+        sm.renewalCheckPeriod = Duration.ofMillis(250);
+        sm.start();
+        closeables.add(sm);
+        sm.join("127.0.0.1", ss.joinSocketAddress().getPort(), ss.createToken(2, "sm2", Duration.ofMinutes(5), false));
+        await("the SM applies v1", 10, () -> sm.status().signedVersion() == 1);
+
+        await("the stale CRL reaches the SS as one alarm", 15, () -> ss.alarms().stream()
+                .anyMatch(a -> a.alarm().snid() == 2 && a.alarm().text().contains("revocation list expired")));
+        long v2 = publish(ssPolicy, ss, "v2");
+        await("the SM refuses v2 for want of a current CRL", 10, () -> ss.nodes().stream()
+                .anyMatch(r -> r.snid() == 2 && r.ackError() != null && r.ackError().contains("v" + v2)));
+        assertEquals(1, sm.status().signedVersion());
+        // still one alarm for that CRL, however many checks ran since
+        assertEquals(1, ss.alarms().stream().filter(a -> a.alarm().snid() == 2
+                && a.alarm().text().contains("revocation list expired")).count());
+    }
+
+    private static long publish(PolicyServiceImpl policy, ServerRuntime ss, String name) throws Exception {
+        byte[] xml = ("<dsp xmlns=\"urn:opendsi:dsp:1\" name=\"" + name + "\">\n"
+                + "  <default decision=\"deny\" external=\"deny\"/>\n</dsp>\n").getBytes(StandardCharsets.UTF_8);
+        long v = policy.updateSource(name, xml).version();
+        await("the SS signed v" + v, 5, () -> ss.currentEnvelope().map(e -> e.version() == v).orElse(false));
+        return v;
+    }
+}
