@@ -67,7 +67,9 @@ class SccCredentialRenewalTest extends SccTestSupport {
             clients.add(c);
             hubs.add(c.server().orElseThrow());
         }
-        await("3 peers", Duration.ofSeconds(3), () -> server.peers().size() == 3);
+        // the hub tells its listeners a moment after the client is connected: wait for all three
+        await("the hub reported 3 peers", Duration.ofSeconds(3),
+                () -> events.stream().filter(e -> e.startsWith("connected ")).count() == 3);
         events.clear();
         TestPki.Issued renewed = pki.ss();
 
@@ -89,6 +91,7 @@ class SccCredentialRenewalTest extends SccTestSupport {
         SccClient fresh = connectedClient(4, server, fastOptions());
         assertEquals(renewed.leaf(), fresh.server().orElseThrow().certificateChain().get(0),
                 "a new handshake presents the new certificate");
+        await("the hub reported node 4", Duration.ofSeconds(3), () -> events.contains("connected " + TestPki.CLUSTER + "/node/4"));
         events.removeIf(e -> e.contains("/node/4"));
         assertEquals(List.of(), events, "no connection was dropped or replaced");
     }
@@ -100,6 +103,8 @@ class SccCredentialRenewalTest extends SccTestSupport {
         server.subscribe("count", (p, m) -> received.incrementAndGet());
         SccClient c = connectedClient(2, server, fastOptions());
         SccPeer hub = c.server().orElseThrow();
+        // the hub lists the peer a moment after the client is connected
+        await("the hub lists node 2", Duration.ofSeconds(3), () -> server.peer(NODE2).isPresent());
         List<CompletableFuture<Void>> sent = new ArrayList<>();
         for (int round = 0; round < 10; round++) {
             for (int i = 0; i < 50; i++) {
