@@ -174,23 +174,25 @@ public abstract class DsiTestSupport {
         throw new AssertionError("no bundle " + bsn);
     }
 
-    /** Sets key = value in etc/PID.cfg as an operator would; fileinstall applies it. */
+    /** Sets key = value of PID as an operator's config:property-set does (fileinstall writes it to etc/PID.cfg). */
     protected static void editCfg(String pid, String key, String value) throws Exception {
-        java.nio.file.Path cfg = java.nio.file.Paths.get(System.getProperty("karaf.etc"), pid + ".cfg");
-        List<String> lines = java.nio.file.Files.exists(cfg) ? java.nio.file.Files.readAllLines(cfg) : List.of();
-        StringBuilder out = new StringBuilder();
-        boolean done = false;
-        for (String l : lines) {
-            if (l.matches("\\s*" + java.util.regex.Pattern.quote(key) + "\\s*=.*")) {
-                l = key + " = " + value;
-                done = true;
-            }
-            out.append(l).append('\n');
+        // Through ConfigurationAdmin, as config:property-set does; fileinstall then writes etc/PID.cfg.
+        // Writing the file here raced with fileinstall's write-back of the previous change (it re-reads
+        // the file when that change's event arrives and saves the older value over a newer edit): CI
+        // once saw a label removal lost that way.
+        org.osgi.framework.BundleContext ctx = org.osgi.framework.FrameworkUtil.getBundle(DsiTestSupport.class)
+                .getBundleContext();
+        org.osgi.framework.ServiceReference<org.osgi.service.cm.ConfigurationAdmin> ref =
+                ctx.getServiceReference(org.osgi.service.cm.ConfigurationAdmin.class);
+        try {
+            org.osgi.service.cm.Configuration c = ctx.getService(ref).getConfiguration(pid, "?");
+            java.util.Dictionary<String, Object> props = c.getProperties() == null ? new java.util.Hashtable<>()
+                    : c.getProperties();
+            props.put(key, value);
+            c.update(props);
+        } finally {
+            ctx.ungetService(ref);
         }
-        if (!done) {
-            out.append(key).append(" = ").append(value).append('\n');
-        }
-        java.nio.file.Files.writeString(cfg, out.toString());
     }
 
     /** A condition to wait for; an exception or assertion error counts as "not yet". */
