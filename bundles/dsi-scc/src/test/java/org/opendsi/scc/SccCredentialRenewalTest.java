@@ -161,7 +161,9 @@ class SccCredentialRenewalTest extends SccTestSupport {
                 reauthenticated.add(peer.id() + " " + peer.certificateChain().get(0).getSerialNumber());
             }
         });
-        SccClient c = connectedClient(2, server, fastOptions());
+        TestPki.Issued first = pki.node(2);
+        SccClient c = client(pki.credentials(first), server, fastOptions());
+        c.connect().get(5, TimeUnit.SECONDS);
         await("peer listed", Duration.ofSeconds(3), () -> server.peer(NODE2).isPresent());
         SccPeer peer = server.peer(NODE2).orElseThrow();
         TestPki.Issued renewed = pki.node(2);
@@ -171,8 +173,12 @@ class SccCredentialRenewalTest extends SccTestSupport {
         assertSame(peer, server.peer(NODE2).orElseThrow(), "on the same connection");
         await("listener told", Duration.ofSeconds(3), () -> !reauthenticated.isEmpty());
         assertEquals(List.of(NODE2 + " " + renewed.leaf().getSerialNumber()), reauthenticated);
-        // revalidation now checks the renewed chain: revoking the old certificate changes nothing
+        // revalidation now checks the renewed chain: revoking the first certificate drops nothing...
+        pki.revoke(pki.nodeCa, first.leaf());
         assertTrue(server.revalidatePeers().isEmpty());
+        // ...while revoking the renewed one does
+        pki.revoke(pki.nodeCa, renewed.leaf());
+        assertEquals(List.of(NODE2), server.revalidatePeers().stream().map(SccPeer::id).toList());
     }
 
     // ------------------------------------------------------------------ attacks on REAUTH

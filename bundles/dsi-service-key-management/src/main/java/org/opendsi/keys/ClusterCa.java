@@ -31,7 +31,6 @@ import javax.security.auth.x500.X500Principal;
 
 import org.opendsi.api.SecurityIds;
 import org.opendsi.keys.internal.Pki;
-import org.opendsi.keys.internal.SecureFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,7 +155,7 @@ public final class ClusterCa {
         // check everything before consuming the token, so a broken or misdirected request does not burn it
         checkJoinRequest(request, snid);
         JoinTokens.Redeemed r = tokens.check(token, snid, request.nodeName());
-        List<IssuedCertificate> live = live(snid);
+        List<IssuedCertificate> live = liveCertificates(snid);
         if (!live.isEmpty() && !r.replace()) {
             throw new JoinTokenException(JoinTokenException.Reason.NODE_EXISTS, "join refused: SnID "
                     + Integer.toUnsignedString(snid) + " belongs to node '" + live.get(0).nodeName()
@@ -170,8 +169,8 @@ public final class ClusterCa {
         return issueNode(request, snid);
     }
 
-    /** The unrevoked, unexpired certificates of a node. */
-    private List<IssuedCertificate> live(int snid) {
+    /** The unrevoked, unexpired certificates of a node (a join for it must say it replaces the node). */
+    public synchronized List<IssuedCertificate> liveCertificates(int snid) {
         Instant now = settings.clock().instant();
         return current().stream().filter(c -> c.snid() == snid && c.role() != CertificateRole.SERVER
                 && c.notAfter().isAfter(now)).toList();

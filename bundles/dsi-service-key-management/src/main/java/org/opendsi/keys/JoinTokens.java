@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-import org.opendsi.keys.internal.SecureFiles;
 
 /**
  * One-time join tokens, each bound to one node: the SnID (and, when given, the node name) it was

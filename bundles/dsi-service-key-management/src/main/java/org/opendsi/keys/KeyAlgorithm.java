@@ -28,6 +28,28 @@ public enum KeyAlgorithm {
         return signatureAlgorithm;
     }
 
+    /**
+     * The algorithm of a key by its JCA name ("EC", "ECDSA", "RSA"), e.g. to pick the signature
+     * algorithm for it: chosen from the key, never from what a peer sends.
+     *
+     * @throws IllegalArgumentException for any other kind of key
+     */
+    public static KeyAlgorithm ofJcaName(String jcaKeyAlgorithm) {
+        switch (jcaKeyAlgorithm) {
+            case "EC": case "ECDSA":
+                return EC_P256;
+            case "RSA":
+                return RSA_3072;
+            default:
+                throw new IllegalArgumentException("unsupported key algorithm " + jcaKeyAlgorithm + " (EC or RSA)");
+        }
+    }
+
+    /** {@link #ofJcaName} of {@code key}'s algorithm. */
+    public static KeyAlgorithm of(java.security.Key key) {
+        return ofJcaName(key.getAlgorithm());
+    }
+
     /** Parses "ec", "ec-p256", "rsa", "rsa-3072" (case-insensitive). */
     public static KeyAlgorithm parse(String text) {
         switch (text.trim().toLowerCase(java.util.Locale.ROOT)) {

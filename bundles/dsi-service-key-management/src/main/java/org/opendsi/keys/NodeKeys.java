@@ -30,7 +30,6 @@ import java.util.function.Supplier;
 
 import org.opendsi.api.SecurityIds;
 import org.opendsi.keys.internal.Pki;
-import org.opendsi.keys.internal.SecureFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -26,7 +26,6 @@ import java.util.Set;
 import javax.security.auth.x500.X500Principal;
 
 import org.opendsi.keys.internal.Pki;
-import org.opendsi.keys.internal.SecureFiles;
 
 /**
  * The default {@link KeyStoreProvider}: one PKCS#12 file (JDK format: keys protected with

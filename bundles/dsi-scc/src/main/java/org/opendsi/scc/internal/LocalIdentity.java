@@ -4,6 +4,7 @@ import io.netty.handler.ssl.SslContext;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.Signature;
+import org.opendsi.keys.KeyAlgorithm;
 import org.opendsi.scc.SccCredentials;
 
 /**
@@ -16,22 +17,9 @@ record LocalIdentity(SccCredentials credentials, SslContext sslContext) {
     /** Signs {@code data} with this identity's private key (SHA-256 with the key's own algorithm). */
     byte[] sign(byte[] data) throws GeneralSecurityException {
         PrivateKey key = credentials.key();
-        Signature s = Signature.getInstance(signatureAlgorithm(key.getAlgorithm()));
+        Signature s = Signature.getInstance(KeyAlgorithm.of(key).signatureAlgorithm());
         s.initSign(key);
         s.update(data);
         return s.sign();
-    }
-
-    /**
-     * The signature algorithm for a key algorithm. Derived from the key, never taken from the wire,
-     * so a peer cannot choose a weaker algorithm for its proof.
-     */
-    static String signatureAlgorithm(String keyAlgorithm) throws GeneralSecurityException {
-        return switch (keyAlgorithm) {
-            case "EC", "ECDSA" -> "SHA256withECDSA";
-            case "RSA" -> "SHA256withRSA";
-            case "Ed25519", "EdDSA" -> "Ed25519";
-            default -> throw new GeneralSecurityException("no signature algorithm for " + keyAlgorithm + " keys");
-        };
     }
 }

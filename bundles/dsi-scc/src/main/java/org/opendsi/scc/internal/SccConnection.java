@@ -436,7 +436,7 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
             }
             n.put("sig", java.util.Base64.getEncoder().encodeToString(proof));
             frame = Wire.encode(n, options.maxFrameSize());
-        } catch (java.security.GeneralSecurityException | SccException e) {
+        } catch (java.security.GeneralSecurityException | SccException | IllegalArgumentException e) {
             return CompletableFuture.failedFuture(new SccException(SccException.CONFIG,
                     "cannot build the re-authentication for " + this + ": " + e.getMessage(), e));
         }
@@ -489,8 +489,9 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
                         + ", this connection was authenticated as " + id);
             }
             X509Certificate leaf = certs.get(0);
+            // the algorithm follows the key, never the wire: a peer cannot pick a weaker one
             java.security.Signature v = java.security.Signature.getInstance(
-                    LocalIdentity.signatureAlgorithm(leaf.getPublicKey().getAlgorithm()));
+                    org.opendsi.keys.KeyAlgorithm.of(leaf.getPublicKey()).signatureAlgorithm());
             v.initVerify(leaf.getPublicKey());
             v.update(Wire.reauthTranscript(!clientRole, clientRole ? localNonce : theirs,
                     clientRole ? theirs : localNonce, leaf.getEncoded()));
@@ -613,7 +614,7 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
             return;
         }
         uriSan = PeerTrust.firstUriSan(chain.get(0));
-        id = uriSan.orElse(subject());
+        id = PeerTrust.identityOf(chain.get(0));
         if (clientRole) {
             ObjectNode hello = endpoint.hello();
             hello.put("nonce", java.util.Base64.getEncoder().encodeToString(localNonce));

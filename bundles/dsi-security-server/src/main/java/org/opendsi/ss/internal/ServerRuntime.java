@@ -483,9 +483,9 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
             throw new JoinException("COMPROMISED", "join refused: SnID " + snid + " was declared compromised; "
                     + "it cannot join again");
         }
-        boolean live = ca.current().stream().anyMatch(c -> c.snid() == snid);
+        boolean replaces = !ca.liveCertificates(snid).isEmpty();
         NodeCertificates certs = ca.join(token, request, snid);
-        if (live) {
+        if (replaces) {
             // a replacement: the former node's certificates were revoked; push that at once and drop
             // its SCC session, as dsi:compromised does
             pushCrl(ca.crl());

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 
+import org.opendsi.keys.KeyAlgorithm;
 import org.opendsi.keys.PkixValidator;
 import org.opendsi.policy.PolicyPatch;
 
@@ -26,7 +27,7 @@ public final class PolicySignatures {
         String sha = PolicyPatch.sha256Hex(xml);
         byte[] data = SignedPolicy.canonical(cluster, version, sha, digest);
         try {
-            Signature s = Signature.getInstance(algorithm(key.getAlgorithm()));
+            Signature s = Signature.getInstance(KeyAlgorithm.of(key).signatureAlgorithm());
             s.initSign(key);
             s.update(data);
             return new SignedPolicy(cluster, version, sha, digest, name, Instant.now(), s.sign(), signerChain);
@@ -73,7 +74,7 @@ public final class PolicySignatures {
 
     static boolean verifySignature(PublicKey key, byte[] data, byte[] signature) {
         try {
-            Signature s = Signature.getInstance(algorithm(key.getAlgorithm()));
+            Signature s = Signature.getInstance(KeyAlgorithm.of(key).signatureAlgorithm());
             s.initVerify(key);
             s.update(data);
             return s.verify(signature);
@@ -82,13 +83,6 @@ public final class PolicySignatures {
         }
     }
 
-    private static String algorithm(String keyAlgorithm) {
-        return switch (keyAlgorithm) {
-            case "EC", "ECDSA" -> "SHA256withECDSA";
-            case "RSA" -> "SHA256withRSA";
-            default -> throw new IllegalArgumentException("unsupported signing key algorithm " + keyAlgorithm);
-        };
-    }
 
     /**
      * Every policy message carries the same SS chain; a full PKIX validation per message cost an SM

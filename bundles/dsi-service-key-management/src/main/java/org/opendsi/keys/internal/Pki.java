@@ -83,13 +83,10 @@ public final class Pki {
 
     /** Signature algorithm for a signing key of this type (JCA name of the key). */
     public static String signatureAlgorithm(String keyAlgorithm) {
-        switch (keyAlgorithm) {
-            case "EC":
-                return "SHA256withECDSA";
-            case "RSA":
-                return "SHA256withRSA";
-            default:
-                throw new PkiException("unsupported signing key algorithm " + keyAlgorithm);
+        try {
+            return KeyAlgorithm.ofJcaName(keyAlgorithm).signatureAlgorithm();
+        } catch (IllegalArgumentException e) {
+            throw new PkiException("unsupported signing key algorithm " + keyAlgorithm);
         }
     }
 

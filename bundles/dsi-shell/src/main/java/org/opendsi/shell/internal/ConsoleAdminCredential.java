@@ -4,19 +4,15 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 
+import org.opendsi.keys.SecureFiles;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -43,8 +39,6 @@ public final class ConsoleAdminCredential {
 
     public static final String PID = "org.opendsi.console";
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleAdminCredential.class);
-    private static final Set<PosixFilePermission> FILE_600 = PosixFilePermissions.fromString("rw-------");
-    private static final Set<PosixFilePermission> DIR_700 = PosixFilePermissions.fromString("rwx------");
     private static final String ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
     /** 24 characters of a 57-letter alphabet: about 140 bits. */
     private static final int PASSWORD_LENGTH = 24;
@@ -99,12 +93,12 @@ public final class ConsoleAdminCredential {
         // whose credentials nobody knows
         Path passwordFile = dir.resolve(user + ".password");
         Path keyFile = dir.resolve(user + ".key");
-        writeOwnerOnly(passwordFile, (password + "\n").getBytes(StandardCharsets.US_ASCII), true);
-        writeOwnerOnly(keyFile, OpenSshKeys.privateKeyFile(pair, user + "@dsi-console")
-                .getBytes(StandardCharsets.US_ASCII), true);
-        writeOwnerOnly(keys, append(read(keys), user + "=" + OpenSshKeys.publicBlob((RSAPublicKey) pair.getPublic())
-                + ",_g_:admingroup"), false);
-        writeOwnerOnly(users, append(current, user + " = " + password + ",_g_:admingroup"), false);
+        SecureFiles.writeAtomic(passwordFile, (password + "\n").getBytes(StandardCharsets.US_ASCII));
+        SecureFiles.writeAtomic(keyFile, OpenSshKeys.privateKeyFile(pair, user + "@dsi-console")
+                .getBytes(StandardCharsets.US_ASCII));
+        SecureFiles.writeAtomicInSharedFolder(keys, append(read(keys), user + "="
+                + OpenSshKeys.publicBlob((RSAPublicKey) pair.getPublic()) + ",_g_:admingroup"));
+        SecureFiles.writeAtomicInSharedFolder(users, append(current, user + " = " + password + ",_g_:admingroup"));
         return Optional.of(new Created(password, passwordFile, keyFile));
     }
 
@@ -130,27 +124,6 @@ public final class ConsoleAdminCredential {
             b.append(ALPHABET.charAt(RANDOM.nextInt(ALPHABET.length())));
         }
         return b.toString();
-    }
-
-    /** Written through a 600 temporary file moved over the target; {@code privateDir}: parent made 700. */
-    private static void writeOwnerOnly(Path file, byte[] data, boolean privateDir) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        if (privateDir) {
-            Files.setPosixFilePermissions(dir, DIR_700);
-        }
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp", PosixFilePermissions.asFileAttribute(FILE_600));
-        try {
-            Files.write(tmp, data);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        Files.setPosixFilePermissions(file, FILE_600);
     }
 
     /** Shown once, on the console of the first start; the log names the files, never the password. */

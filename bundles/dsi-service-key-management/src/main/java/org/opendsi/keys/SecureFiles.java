@@ -1,4 +1,4 @@
-package org.opendsi.keys.internal;
+package org.opendsi.keys;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +16,7 @@ import java.util.Base64;
 import java.util.Set;
 
 /**
+ * The one writer of owner-only files (key stores, secrets, token records, console credentials).
  * Owner-only files: directories are created 700 and files 600 from the start (never created with
  * wider permissions and narrowed afterwards); writes go to a 600 temporary file in the same
  * directory and are moved atomically over the target, so a crash leaves either the old or the new
@@ -54,10 +55,24 @@ public final class SecureFiles {
         return dir;
     }
 
-    /** Atomically replaces {@code file} with {@code data}; the file is 600 from its creation. */
+    /** Atomically replaces {@code file} with {@code data}; the file is 600 from its creation, its folder 700. */
     public static void writeAtomic(Path file, byte[] data) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         ensureDirectory(dir);
+        replace(file, dir, data);
+    }
+
+    /**
+     * Like {@link #writeAtomic(Path, byte[])} for an owner-only file in a shared folder (e.g. Karaf's
+     * {@code etc/}): the folder's permissions are left as they are.
+     */
+    public static void writeAtomicInSharedFolder(Path file, byte[] data) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        replace(file, dir, data);
+    }
+
+    private static void replace(Path file, Path dir, byte[] data) throws IOException {
         FileAttribute<?>[] attrs = posix(dir)
                 ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(FILE_600)}
                 : new FileAttribute<?>[0];
