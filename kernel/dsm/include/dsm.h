@@ -75,6 +75,10 @@ int dsm_context_create(dsm_node *node, uint32_t scid);
 int dsm_context_remove(dsm_node *node, uint32_t scid);         /* -EBUSY while processes remain */
 int dsm_move_pid(dsm_node *node, int32_t pid, uint32_t scid);
 int dsm_pid_context(dsm_node *node, int32_t pid, uint32_t *scid); /* 0 = outside the subtree */
+/* The context and pid of the process that connected the peer of fd (an accepted AF_UNIX stream
+ * socket), as recorded by cgroup/connect_unix at its connect(). -ENOENT: no record (connected from
+ * outside every context, from another network namespace, or evicted); -EOPNOTSUPP: kernel < 6.7. */
+int dsm_unix_peer_context(dsm_node *node, int fd, uint32_t *scid, int32_t *pid);
 
 /* Binary labels (SetSID): the trusted.dsi.scid xattr, 4 bytes little-endian. scid 0 removes it.
  * With a node, a labeled binary is also watched for exec transitions. */

@@ -68,6 +68,8 @@ struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 16384);
 	 __type(key, struct dsm_vc_key); __type(value, __u64); PIN; } dsm_vc SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_SK_STORAGE); __uint(map_flags, BPF_F_NO_PREALLOC);
 	 __type(key, int); __type(value, struct dsm_skc); PIN; } dsm_skc SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 16384); __type(key, __u64);
+	 __type(value, struct dsm_uconn); PIN; } dsm_uconn SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, DSM_C_MAX);
 	 __type(key, __u32); __type(value, __u64); PIN; } dsm_cnt SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 1 << 20); PIN; } dsm_events SEC(".maps");
@@ -447,6 +449,31 @@ int dsi_connect4(struct bpf_sock_addr *ctx)
 {
 	return local_check(2, DSM_P_CONNECT, ctx->protocol, ctx->user_ip4,
 			   bpf_ntohs(ctx->user_port), 0, ctx->sk);
+}
+
+/* AF_UNIX connect (kernel >= 6.7): record the connecting process's context under the socket's
+ * cookie. The ELF section is connect4 because libbpf 1.1 does not know "cgroup/connect_unix";
+ * libdsm sets the expected attach type BPF_CGROUP_UNIX_CONNECT before loading. Never refuses. */
+SEC("cgroup/connect4")
+int dsi_connect_unix(struct bpf_sock_addr *ctx)
+{
+	struct dsm_config *cfg = dsm_cfg();
+	struct dsm_uconn u = {};
+	__u64 cookie;
+	__u32 *s;
+
+	if (!cfg)
+		return 1;
+	u.cg = bpf_get_current_ancestor_cgroup_id(cfg->ctx_level);
+	if (!u.cg)
+		return 1;   /* not in a context: no record, i.e. ScID 0 */
+	s = bpf_map_lookup_elem(&dsm_cg, &u.cg);
+	u.scid = s ? *s : 0;
+	u.tgid = bpf_get_current_pid_tgid() >> 32;
+	u.time_ns = bpf_ktime_get_ns();
+	cookie = bpf_get_socket_cookie(ctx);
+	bpf_map_update_elem(&dsm_uconn, &cookie, &u, BPF_ANY);
+	return 1;
 }
 
 SEC("cgroup/sendmsg4")

@@ -94,6 +94,15 @@ struct dsm_tr_val   { __u32 new_scid; __u32 rule; };
 struct dsm_nr_key   { __u32 prefixlen; __u32 slot; __u32 scid; __u32 addr; }; /* prefixlen = 64 + plen */
 struct dsm_nr_val   { __u8 action; __u8 pad; __u16 mask; __u32 rule; };
 
+/* context of the process that connected an AF_UNIX socket, by that socket's cookie (map dsm_uconn):
+ * a local service learns who connected at connect() time, not by resolving a pid later */
+struct dsm_uconn {
+	__u64 cg;             /* context cgroup id (ancestor at ctx_level) */
+	__u64 time_ns;        /* CLOCK_MONOTONIC */
+	__u32 scid;           /* 0: the cgroup is not a registered context */
+	__u32 tgid;
+};
+
 /* per-socket verdict cache (BPF_MAP_TYPE_SK_STORAGE): an allow verdict is reused while the table
  * generation and the peer/label are unchanged; *_gen holds generation + 1 (0 = empty) */
 struct dsm_skc {

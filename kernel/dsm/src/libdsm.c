@@ -15,7 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/fanotify.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <sys/statfs.h>
 #include <sys/xattr.h>
 #include <linux/magic.h>
@@ -30,8 +36,11 @@ _Static_assert(sizeof(struct dsm_event) == 216, "event size");
 const char *const dsm_map_names[M__COUNT] = {
 	"dsm_config", "dsm_active", "dsm_hdr", "dsm_ustate", "dsm_cg", "dsm_ctx", "dsm_nodes",
 	"dsm_naddr", "dsm_access", "dsm_socklabel", "dsm_trans", "dsm_netrules", "dsm_lsl", "dsm_skc", "dsm_flows",
-	"dsm_rl", "dsm_cnt", "dsm_events", "dsm_watch", "dsm_ifaces",
+	"dsm_rl", "dsm_cnt", "dsm_events", "dsm_watch", "dsm_ifaces", "dsm_uconn",
 };
+
+/* not in libbpf 1.1's headers; the kernel's value since 6.7 */
+#define DSM_BPF_CGROUP_UNIX_CONNECT ((enum bpf_attach_type)49)
 
 /* cgroup programs: ELF program name, attach type */
 static const struct { const char *prog; enum bpf_attach_type type; const char *what; } cg_progs[] = {
@@ -43,6 +52,8 @@ static const struct { const char *prog; enum bpf_attach_type type; const char *w
 	{ "dsi_sendmsg4", BPF_CGROUP_UDP4_SENDMSG, "cgroup/sendmsg4" },
 	{ "dsi_sendmsg6", BPF_CGROUP_UDP6_SENDMSG, "cgroup/sendmsg6" },
 	{ "dsi_ingress", BPF_CGROUP_INET_INGRESS, "cgroup_skb/ingress" },
+	/* last: optional, skipped on kernels older than 6.7 (see unix_connect_supported) */
+	{ "dsi_connect_unix", DSM_BPF_CGROUP_UNIX_CONNECT, "cgroup/connect_unix" },
 };
 #define N_CG_PROGS (int)(sizeof(cg_progs) / sizeof(cg_progs[0]))
 #define TC_HANDLE 0xd51
@@ -112,6 +123,17 @@ uint64_t dsm_mono_to_real(uint64_t mono)
 	clock_gettime(CLOCK_MONOTONIC, &m);
 	int64_t off = ((int64_t)r.tv_sec - m.tv_sec) * 1000000000ll + (r.tv_nsec - m.tv_nsec);
 	return mono + off;
+}
+
+/* cgroup/connect_unix exists since Linux 6.7 */
+static int unix_connect_supported(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return 0;
+	return major > 6 || (major == 6 && minor >= 7);
 }
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -558,6 +580,89 @@ int dsm_pid_context(dsm_node *n, int32_t pid, uint32_t *scid)
 	return 0;
 }
 
+/* One sock_diag request for the AF_UNIX socket with inode ino; fills its cookie and, when
+ * peer is not NULL, its peer's inode. */
+static int unix_diag(int nl, uint32_t ino, uint64_t *cookie, uint32_t *peer)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct unix_diag_req r;
+	} req = {
+		.nlh = { .nlmsg_len = sizeof(req), .nlmsg_type = SOCK_DIAG_BY_FAMILY, .nlmsg_flags = NLM_F_REQUEST },
+		.r = { .sdiag_family = AF_UNIX, .udiag_states = ~0u, .udiag_ino = ino,
+		       .udiag_show = peer ? UDIAG_SHOW_PEER : 0,
+		       .udiag_cookie = { ~0u, ~0u } }, /* no cookie check */
+	};
+	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	struct unix_diag_msg *m;
+	ssize_t len;
+
+	if (send(nl, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
+		return -errno;
+	len = recv(nl, buf, sizeof(buf), 0);
+	if (len < 0)
+		return -errno;
+	if (!NLMSG_OK(h, (size_t)len))
+		return -EPROTO;
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		struct nlmsgerr *e = NLMSG_DATA(h);
+		return e->error ? e->error : -ENOENT;
+	}
+	if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+		return -EPROTO;
+	m = NLMSG_DATA(h);
+	if (m->udiag_ino != ino)
+		return -ENOENT;
+	*cookie = m->udiag_cookie[0] | (uint64_t)m->udiag_cookie[1] << 32;
+	if (peer) {
+		struct rtattr *a = (struct rtattr *)(m + 1);
+		int alen = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
+		*peer = 0;
+		for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen))
+			if (a->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(a) >= sizeof(uint32_t))
+				*peer = *(uint32_t *)RTA_DATA(a);
+		if (!*peer)
+			return -ENOTCONN;
+	}
+	return 0;
+}
+
+int dsm_unix_peer_context(dsm_node *n, int fd, uint32_t *scid, int32_t *pid)
+{
+	struct stat st;
+	struct dsm_uconn u;
+	uint64_t own, cookie;
+	uint32_t peer;
+	int nl, r;
+
+	if (!n || !scid || !pid)
+		return dsm_set_err(EINVAL, "unix_peer_context: bad arguments");
+	if (n->fd[M_UCONN] < 0 || !unix_connect_supported())
+		return dsm_set_err(EOPNOTSUPP, "the kernel records no AF_UNIX connect contexts"
+				   " (cgroup/connect_unix needs Linux 6.7)");
+	if (fstat(fd, &st) || !S_ISSOCK(st.st_mode))
+		return dsm_set_err(ENOTSOCK, "unix_peer_context: fd %d is not a socket", fd);
+	nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (nl < 0)
+		return dsm_set_err(errno, "netlink sock_diag: %s", strerror(errno));
+	r = unix_diag(nl, (uint32_t)st.st_ino, &own, &peer);
+	if (!r)
+		r = unix_diag(nl, peer, &cookie, NULL);
+	close(nl);
+	if (r)
+		return dsm_set_err(-r, "sock_diag of the peer of socket inode %lu: %s", (unsigned long)st.st_ino,
+				   strerror(-r));
+	if (bpf_map_lookup_elem(n->fd[M_UCONN], &cookie, &u)) {
+		*scid = 0;
+		*pid = 0;
+		return -ENOENT; /* connected from outside every context (or the record was evicted) */
+	}
+	*scid = u.scid;
+	*pid = (int32_t)u.tgid;
+	return 0;
+}
+
 /* ------------------------------------------------------------------ labels */
 
 int dsm_read_label(const char *path, uint32_t *scid)
@@ -857,6 +962,13 @@ int dsm_attach(const struct dsm_attach_opts *o, dsm_node **out)
 			n->obj = NULL;
 			goto fail;
 		}
+		{
+			struct bpf_program *u = bpf_object__find_program_by_name(n->obj, "dsi_connect_unix");
+			if (u && unix_connect_supported())
+				bpf_program__set_expected_attach_type(u, DSM_BPF_CGROUP_UNIX_CONNECT);
+			else if (u)
+				bpf_program__set_autoload(u, false);
+		}
 		r = bpf_object__load(n->obj);
 		if (r) {
 			r = dsm_set_err(r, "bpf_object__load(%s): %s%s%s", o->bpf_object, strerror(-r),
@@ -910,6 +1022,8 @@ int dsm_attach(const struct dsm_attach_opts *o, dsm_node **out)
 			r = dsm_set_err(ENOENT, "program %s missing", cg_progs[i].prog);
 			goto fail;
 		}
+		if (cg_progs[i].type == DSM_BPF_CGROUP_UNIX_CONNECT && !unix_connect_supported())
+			continue;
 		pfd = bpf_program__fd(p);
 		snprintf(path, sizeof(path), "%s/link_%s", n->pin_dir, cg_progs[i].prog);
 		lfd = bpf_obj_get(path);
@@ -996,6 +1110,8 @@ int dsm_open_pinned(const char *pin_dir, dsm_node **out)
 	for (int i = 0; i < M__COUNT; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, dsm_map_names[i]);
 		n->fd[i] = bpf_obj_get(path);
+		if (n->fd[i] < 0 && i == M_UCONN)
+			continue; /* pinned by a libdsm without it */
 		if (n->fd[i] < 0) {
 			int e = errno;
 			dsm_close(n);

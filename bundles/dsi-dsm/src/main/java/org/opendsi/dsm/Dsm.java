@@ -54,6 +54,24 @@ public interface Dsm {
     int contextOf(int pid);
 
     /**
+     * Who connected a local stream socket: the context and pid the kernel recorded when the peer of
+     * the accepted AF_UNIX socket {@code fd} called {@code connect()} (a pid's context can change
+     * afterwards, by an exec transition; this cannot). Empty when there is no record: the peer
+     * connected from outside every context, from another network namespace, or its record was
+     * evicted (16,384 most recent connects are kept).
+     *
+     * @throws DsmException when the kernel cannot record connects (Linux older than 6.7) or the DSM
+     *                      is unavailable
+     */
+    default java.util.Optional<UnixPeer> unixPeer(int fd) {
+        throw new DsmException("this DSM cannot tell who connected a local socket", 95);
+    }
+
+    /** The context and pid of the process that connected a local socket, as recorded at connect(). */
+    record UnixPeer(int scid, int pid) {
+    }
+
+    /**
      * Labels a binary (SetSID): stores scid in its {@code trusted.dsi.scid} attribute and watches
      * it for exec transitions; scid 0 removes the label.
      *

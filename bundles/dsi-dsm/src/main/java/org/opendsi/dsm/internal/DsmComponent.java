@@ -282,6 +282,11 @@ public class DsmComponent implements Dsm {
     }
 
     @Override
+    public java.util.Optional<UnixPeer> unixPeer(int fd) {
+        return delegate.unixPeer(fd);
+    }
+
+    @Override
     public int labelBinary(Path path, int scid) {
         return delegate.labelBinary(path, scid);
     }

@@ -123,6 +123,11 @@ public final class UnavailableDsm implements Dsm {
     }
 
     @Override
+    public java.util.Optional<UnixPeer> unixPeer(int fd) {
+        throw unavailable();
+    }
+
+    @Override
     public int labelBinary(Path path, int scid) {
         throw unavailable();
     }

@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The authentication security service (configuration PID {@code org.opendsi.auth}):
  * <ul>
- * <li>{@code socket.path} (default {@code ${karaf.data}/dsi/auth.sock}), {@code socket.mode}
- * (default {@code rw-rw-rw-}: any local process may ask; who it is comes from the kernel);</li>
+ * <li>{@code socket.path} (default {@code ${karaf.data}/dsi/auth.sock}), {@code socket.group}
+ * (default: Karaf's own group): the socket is {@code rw-rw----}, so only members of that group (and
+ * root) may ask; who asks, and in which context it was when it connected, comes from the kernel;</li>
  * <li>{@code ttl.minutes} (60), {@code rate.per.minute} (10 requests per pid), {@code max.request.bytes}
  * (16384), {@code read.timeout.ms} (5000), {@code threads} (2).</li>
  * </ul>
@@ -65,7 +66,11 @@ public class AuthenticationComponent implements AuthenticationService {
     void activate(BundleContext ctx, Map<String, Object> props) {
         String dataDir = System.getProperty("karaf.data", "data");
         Path socket = Paths.get(str(props, "socket.path", dataDir + "/dsi/auth.sock").replace("${karaf.data}", dataDir));
-        String mode = str(props, "socket.mode", "rw-rw-rw-");
+        String group = str(props, "socket.group", "");
+        if (props.get("socket.mode") != null) {
+            LOG.warn("{}: socket.mode is no longer read: the socket is {} and socket.group names who may use it", PID,
+                    UnixSocketServer.MODE);
+        }
         Duration ttl = Duration.ofMinutes(num(props, "ttl.minutes", 60));
         int rate = (int) num(props, "rate.per.minute", 10);
         int maxRequest = (int) num(props, "max.request.bytes", 16384);
@@ -74,8 +79,10 @@ public class AuthenticationComponent implements AuthenticationService {
         authenticator = new Authenticator(this::nodeKeys, this::contextOf, ttl,
                 new RateLimiter(rate, TimeUnit.MINUTES.toNanos(1), System::nanoTime));
         try {
-            server = new UnixSocketServer(socket, mode, maxRequest, readTimeout, threads, authenticator);
-            LOG.info("Authentication service listening on {} ({}; certificates for {} min)", socket, mode, ttl.toMinutes());
+            server = new UnixSocketServer(socket, group, maxRequest, readTimeout, threads, authenticator,
+                    new DsmConnectRecords(() -> dsm));
+            LOG.info("Authentication service listening on {} ({} group {}; certificates for {} min)", socket,
+                    UnixSocketServer.MODE, group.isEmpty() ? "of this process" : group, ttl.toMinutes());
         } catch (IOException | RuntimeException | LinkageError e) {
             LOG.error("Authentication service: cannot listen on {}: {}", socket, e.toString());
             server = null;

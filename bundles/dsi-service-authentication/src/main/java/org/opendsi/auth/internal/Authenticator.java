@@ -41,18 +41,29 @@ final class Authenticator implements UnixSocketServer.Handler {
     }
 
     ProcessCertificate issueFor(int pid, PublicKey key) {
-        return issue(pid, (k, scid) -> k.issueProcessCertificate(key, scid, ttl));
+        return issue(pid, null, (k, scid) -> k.issueProcessCertificate(key, scid, ttl));
     }
 
     ProcessCertificate issueFor(int pid, byte[] csrDer) {
-        return issue(pid, (k, scid) -> k.issueProcessCertificate(csrDer, scid, ttl));
+        return issue(pid, null, (k, scid) -> k.issueProcessCertificate(csrDer, scid, ttl));
+    }
+
+    /**
+     * For a caller on the socket: the context is the one the process was in when it connected, and
+     * the certificate is handed out only if that same process (pidfd) is still in that context when
+     * the answer is ready. A process that connects, forks a child to send the request and then execs
+     * into another context gets nothing; the child (still in the first context) never gets a
+     * certificate for the new one.
+     */
+    ProcessCertificate issueFor(UnixSocketServer.Caller caller, byte[] csrDer) {
+        return issue(caller.pid(), caller, (k, scid) -> k.issueProcessCertificate(csrDer, scid, ttl));
     }
 
     private interface Issue {
         List<X509Certificate> apply(NodeKeys k, int scid);
     }
 
-    private ProcessCertificate issue(int pid, Issue issue) {
+    private ProcessCertificate issue(int pid, UnixSocketServer.Caller caller, Issue issue) {
         if (pid <= 0) {
             throw new AuthenticationException("invalid pid " + pid);
         }
@@ -62,7 +73,7 @@ final class Authenticator implements UnixSocketServer.Handler {
         }
         int scid;
         try {
-            scid = contexts.contextOf(pid);
+            scid = caller == null ? contexts.contextOf(pid) : caller.contextAtConnect();
         } catch (RuntimeException e) {
             throw new AuthenticationException("process " + pid + " is not in a DSI security context (the DSM cannot tell: "
                     + e.getMessage() + ")", e);
@@ -83,12 +94,33 @@ final class Authenticator implements UnixSocketServer.Handler {
         }
         try {
             List<X509Certificate> chain = issue.apply(k, scid);
+            if (caller != null) {
+                stillTheSame(caller, scid);
+            }
             X509Certificate root = k.trustAnchors().get(0);
             String id = SpiffeIds.parse(chain.get(0)).uri();
             LOG.info("Issued {} to pid {} (valid until {})", id, pid, chain.get(0).getNotAfter().toInstant());
             return new ProcessCertificate(pid, scid, k.snid(), id, chain, root);
         } catch (PkiException | IllegalArgumentException e) {
             throw new AuthenticationException("certificate refused: " + e.getMessage(), e);
+        }
+    }
+
+    /** The context is read before the liveness check, so that a live pidfd proves the pid was not reused. */
+    private void stillTheSame(UnixSocketServer.Caller caller, int scid) {
+        int now;
+        try {
+            now = contexts.contextOf(caller.pid());
+        } catch (RuntimeException e) {
+            throw new AuthenticationException("process " + caller.pid() + " cannot be checked again before the answer: "
+                    + e.getMessage(), e);
+        }
+        if (!caller.alive()) {
+            throw new AuthenticationException("process " + caller.pid() + " that connected has exited");
+        }
+        if (now != scid) {
+            throw new AuthenticationException("process " + caller.pid() + " changed context since it connected ("
+                    + SecurityIds.format(scid) + " -> " + SecurityIds.format(now) + ")");
         }
     }
 
@@ -114,7 +146,7 @@ final class Authenticator implements UnixSocketServer.Handler {
             if (csrs.size() != 1) {
                 throw new AuthenticationException("send exactly one PEM CERTIFICATE REQUEST (PKCS#10), got " + csrs.size());
             }
-            ProcessCertificate pc = issueFor(request.pid(), csrs.get(0));
+            ProcessCertificate pc = issueFor(request.caller(), csrs.get(0));
             List<X509Certificate> all = new ArrayList<>(pc.chain());
             all.add(pc.root());
             return Pem.certificates(all);

@@ -14,6 +14,12 @@ interface LibC extends Library {
     int SOCK_CLOEXEC = 0x80000;
     int SOL_SOCKET = 1;
     int SO_PEERCRED = 17;
+    /** Linux 6.5: a pidfd of the process that connected (the peer as of connect()). */
+    int SO_PEERPIDFD = 77;
+    long SYS_PIDFD_SEND_SIGNAL = 424;
+    long SYS_PIDFD_OPEN = 434;
+    int ESRCH = 3;
+    int ENOPROTOOPT = 92;
     int SO_RCVTIMEO = 20;
     int SO_SNDTIMEO = 21;
     short POLLIN = 1;
@@ -43,6 +49,9 @@ interface LibC extends Library {
     int shutdown(int fd, int how);
 
     int close(int fd);
+
+    /** pidfd_open(pid, flags) and pidfd_send_signal(pidfd, sig, NULL, flags), through syscall(2). */
+    int syscall(long number, int a, int b, Pointer c, int d);
 
     String strerror(int errnum);
 }

@@ -57,7 +57,62 @@ class AuthSocketTest {
             }
             return contexts.getOrDefault(pid, 0);
         }, Duration.ofMinutes(60), new RateLimiter(5, TimeUnit.MINUTES.toNanos(1), System::nanoTime));
-        server = new UnixSocketServer(socket, "rw-rw-rw-", 16384, Duration.ofMillis(1500), 2, a);
+        server = new UnixSocketServer(socket, "", 16384, Duration.ofMillis(1500), 2, a, atAccept(a));
+    }
+
+    /** Without a DSM the context "at connect" is the one read at accept. */
+    UnixSocketServer.ConnectRecords atAccept(Authenticator unused) {
+        return (fd, pid) -> {
+            if (pid == -7) {
+                throw new IllegalStateException("unavailable");
+            }
+            return contexts.getOrDefault(pid, 0);
+        };
+    }
+
+    /**
+     * The context read at connect is the one certified, and only if the process is still in it when
+     * the answer is ready: here it "execs" into 20 between the two.
+     */
+    @Test
+    void contextChangedSinceConnectIsRefused() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        Authenticator a = new Authenticator(() -> node, pid -> 20, Duration.ofMinutes(60),
+                new RateLimiter(5, TimeUnit.MINUTES.toNanos(1), System::nanoTime));
+        Path other = dir.resolve("run/auth3.sock");
+        try (UnixSocketServer s = new UnixSocketServer(other, "", 16384, Duration.ofMillis(1500), 2, a, (fd, pid) -> {
+            reads.incrementAndGet();
+            return 10;
+        })) {
+            var e = assertThrows(AuthClient.RefusedException.class, () -> AuthClient.request(other));
+            assertEquals("process " + SELF + " changed context since it connected (10 -> 20)", e.getMessage());
+            assertEquals(1, reads.get());
+        }
+        // and the context at connect is what is certified: 20 now, at connect and at the answer
+        Authenticator b = new Authenticator(() -> node, pid -> 20, Duration.ofMinutes(60),
+                new RateLimiter(5, TimeUnit.MINUTES.toNanos(1), System::nanoTime));
+        try (UnixSocketServer s = new UnixSocketServer(other, "", 16384, Duration.ofMillis(1500), 2, b, (fd, pid) -> 20)) {
+            assertEquals(20, AuthClient.request(other).id().scid());
+        }
+    }
+
+    @Test
+    void socketGroupIsApplied() throws Exception {
+        Path other = dir.resolve("run/auth4.sock");
+        String group = Files.readAllLines(Path.of("/etc/group")).stream().map(l -> l.split(":")[0])
+                .filter(g -> g.equals("daemon") || g.equals("adm") || g.equals("users")).findFirst().orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(group != null, "no group daemon, adm or users on this machine");
+        Authenticator a = new Authenticator(() -> node, pid -> 0, Duration.ofMinutes(60),
+                new RateLimiter(5, TimeUnit.MINUTES.toNanos(1), System::nanoTime));
+        try (UnixSocketServer s = new UnixSocketServer(other, group, 16384, Duration.ofMillis(1500), 2, a, (fd, pid) -> 0)) {
+            var attrs = Files.readAttributes(other, java.nio.file.attribute.PosixFileAttributes.class);
+            assertEquals(group, attrs.group().getName());
+            assertEquals("rw-rw----", PosixFilePermissions.toString(attrs.permissions()));
+        }
+        var e = assertThrows(java.io.IOException.class, () -> new UnixSocketServer(dir.resolve("run/auth5.sock"),
+                "no-such-group-dsi", 16384, Duration.ofMillis(1500), 2, a, (fd, pid) -> 0));
+        assertTrue(e.getMessage().contains("no-such-group-dsi"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("run/auth5.sock")));
     }
 
     @AfterEach
@@ -67,7 +122,7 @@ class AuthSocketTest {
 
     @Test
     void certificateForAProcessInAContext() throws Exception {
-        assertEquals("rw-rw-rw-", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+        assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
         contexts.put(SELF, 10);
         AuthClient.Identity id = AuthClient.request(socket);
         SpiffeId sid = SpiffeIds.parse(id.leaf());
@@ -189,7 +244,8 @@ class AuthSocketTest {
             }
             return node;
         }, contexts::get, Duration.ofMinutes(60), new RateLimiter(5, TimeUnit.MINUTES.toNanos(1), System::nanoTime));
-        try (UnixSocketServer s = new UnixSocketServer(other, "rw-rw-rw-", 16384, Duration.ofMillis(1500), 2, a)) {
+        try (UnixSocketServer s = new UnixSocketServer(other, "", 16384, Duration.ofMillis(1500), 2, a,
+                (fd, pid) -> contexts.get(pid))) {
             var e = assertThrows(AuthClient.RefusedException.class, () -> AuthClient.request(other));
             assertEquals("key management is not available on this node", e.getMessage());
             away.set(false);
@@ -217,7 +273,8 @@ class AuthSocketTest {
         Authenticator a = new Authenticator(() -> node, pid -> descendant(pid) ? 20 : 0, null,
                 new RateLimiter(5, TimeUnit.MINUTES.toNanos(1), System::nanoTime));
         Path sock2 = dir.resolve("run/auth2.sock");
-        try (UnixSocketServer s2 = new UnixSocketServer(sock2, "rw-rw-rw-", 16384, Duration.ofMillis(3000), 2, a)) {
+        try (UnixSocketServer s2 = new UnixSocketServer(sock2, "", 16384, Duration.ofMillis(3000), 2, a,
+                (fd, pid) -> descendant(pid) ? 20 : 0)) {
             Path out = dir.resolve("sh-out");
             Process p = new ProcessBuilder("sh", script.toString(), sock2.toString(), out.toString())
                     .redirectErrorStream(true).start();

@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,6 +63,7 @@ class ProcessTlsIntegrationTest {
     static Path pinDir;
     static Path work;
     static Dsm dsm;
+    static NodeKeys KEYS1;
     static UnixSocketServer node1;
     static UnixSocketServer node2;
     static final List<Process> CHILDREN = new ArrayList<>();
@@ -103,7 +105,7 @@ class ProcessTlsIntegrationTest {
         p.put("pin.dir", pinDir.toString());
         p.put("library.path", lib.toString());
         p.put("bpf.object", obj.toString());
-        p.put("exec.watch", "false");
+        p.put("exec.watch", "true");
         dsm = DsmFactory.open(DsmSettings.parse(p, platform.mountsText()), platform,
                 ProcessTlsIntegrationTest.class.getClassLoader(), null, NodeIdStore.NONE, e -> { });
         if (dsm instanceof UnavailableDsm u) {
@@ -114,12 +116,13 @@ class ProcessTlsIntegrationTest {
         int all = Permission.allMask();
         dsm.loadTable(new CompiledTable(1, new byte[32], all, all,
                 List.of(new CompiledTable.Context(10, 0), new CompiledTable.Context(20, 0)),
-                List.of(), List.of(), List.of(), List.of(), List.of()));
+                List.of(), List.of(), List.of(), List.of(new CompiledTable.Transition(10, 20, 20, 5)), List.of()));
         dsm.createContext(10);
         dsm.createContext(20);
 
         TestPki pki = new TestPki(work.resolve("pki"), CLUSTER);
         NodeKeys keys1 = pki.join(1);
+        KEYS1 = keys1;
         NodeKeys keys2 = pki.join(2);
         node1 = socket(keys1, work.resolve("auth1.sock"));
         node2 = socket(keys2, work.resolve("auth2.sock"));
@@ -129,7 +132,7 @@ class ProcessTlsIntegrationTest {
     static UnixSocketServer socket(NodeKeys keys, Path path) throws IOException {
         Authenticator a = new Authenticator(() -> keys, dsm::contextOf, Duration.ofMinutes(60),
                 new RateLimiter(10, TimeUnit.MINUTES.toNanos(1), System::nanoTime));
-        return new UnixSocketServer(path, "rw-rw-rw-", 16384, Duration.ofSeconds(5), 2, a);
+        return new UnixSocketServer(path, "", 16384, Duration.ofSeconds(5), 2, a, new DsmConnectRecords(() -> dsm));
     }
 
     @AfterAll
@@ -201,6 +204,10 @@ class ProcessTlsIntegrationTest {
                 "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Xmx64m", "-cp", System.getProperty("java.class.path"),
                 TlsPeer.class.getName()));
         cmd.addAll(List.of(args));
+        return startCommand(cmd);
+    }
+
+    static Peer startCommand(List<String> cmd) throws IOException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CHILDREN.add(p);
         BlockingQueue<String> q = new LinkedBlockingQueue<>();
@@ -255,6 +262,71 @@ class ProcessTlsIntegrationTest {
         assertEquals("process " + outsider.pid() + " is not in a DSI security context", outsider.await("REFUSED "));
         assertTrue(outsider.process().waitFor(20, TimeUnit.SECONDS));
         assertEquals(3, outsider.process().exitValue());
+    }
+
+    /**
+     * The connect/fork/exec race, 1,000 times: a process in context 10 connects, a forked child (or
+     * the process itself) sends the request, and the process execs a binary that moves it into 20.
+     * Whoever wins, no certificate ever names 20: the context is the one recorded at connect(), and
+     * the answer is refused when the connecting process is no longer in it.
+     */
+    @Test
+    @Order(3)
+    void connectForkExecRaceNeverYieldsTheNewContext() throws Exception {
+        Optional<Path> gcc = Stream.of("/usr/bin/gcc", "/usr/bin/cc").map(Path::of).filter(Files::isExecutable).findFirst();
+        if (gcc.isEmpty()) {
+            skip("gcc is not installed (the racer is a C program)");
+        }
+        Path racer = work.resolve("connect_exec_race");
+        Process cc = new ProcessBuilder(gcc.get().toString(), "-O2", "-Wall", "-o", racer.toString(),
+                Path.of("src/test/c/connect_exec_race.c").toAbsolutePath().toString()).redirectErrorStream(true).start();
+        String ccOut = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, cc.waitFor(), ccOut);
+        Path cat20 = work.resolve("cat20");
+        Files.copy(Path.of("/bin/cat"), cat20, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.setPosixFilePermissions(cat20, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        dsm.labelBinary(cat20, 20);
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+        g.initialize(256);
+        java.security.KeyPair kp = g.generateKeyPair();
+        Path csr = work.resolve("race.csr");
+        Files.writeString(csr, AuthSocketTest.pemCsr(kp));
+        Path out = work.resolve("race-out");
+        Files.createDirectories(out);
+        int runs = 1000;
+        // a node's own socket without the per-pid rate limit getting in the way: each run is a new pid
+        try (UnixSocketServer s = new UnixSocketServer(work.resolve("race.sock"), "", 16384, Duration.ofSeconds(5), 2,
+                new Authenticator(() -> KEYS1, dsm::contextOf, Duration.ofMinutes(60),
+                        new RateLimiter(10, TimeUnit.MINUTES.toNanos(1), System::nanoTime)),
+                new DsmConnectRecords(() -> dsm))) {
+            Peer launcher = startCommand(List.of("/bin/sh", "-c", "read go; exec \"$0\" \"$@\"", racer.toString(),
+                    s.path().toString(), csr.toString(), cat20.toString(), out.toString(), String.valueOf(runs)));
+            dsm.movePid(launcher.pid(), 10);
+            launcher.go();
+            assertTrue(launcher.process().waitFor(300, TimeUnit.SECONDS), "the racer did not finish");
+            assertEquals(0, launcher.process().exitValue());
+        }
+        int issued = 0;
+        Map<String, Integer> refusals = new HashMap<>();
+        for (int i = 0; i < runs; i++) {
+            String answer = Files.readString(out.resolve(String.valueOf(i)));
+            if (answer.startsWith("ERROR ")) {
+                String reason = answer.substring(6).replaceAll("process [0-9]+", "process N").trim();
+                refusals.merge(reason, 1, Integer::sum);
+                continue;
+            }
+            java.security.cert.X509Certificate leaf = org.opendsi.keys.Pem.parseCertificates(answer).get(0);
+            assertEquals(kp.getPublic(), leaf.getPublicKey());
+            assertEquals("spiffe://" + CLUSTER + "/node/1/scid/10", org.opendsi.keys.SpiffeIds.parse(leaf).uri(),
+                    "run " + i + " got a certificate for the context the requester is not in");
+            issued++;
+        }
+        System.out.println("ProcessTlsIntegrationTest: " + runs + " connect/fork/exec races: " + issued
+                + " certificates, all for ScID 10; refusals: " + refusals);
+        for (String reason : refusals.keySet()) {
+            assertTrue(reason.equals("process N changed context since it connected (10 -> 20)")
+                    || reason.equals("process N that connected has exited"), reason);
+        }
     }
 
     /** Moves leftover processes to the cgroup2 root, then removes the cgroups bottom-up. */

@@ -34,6 +34,8 @@ public interface DsmLibrary extends Library {
 
     int dsm_pid_context(Pointer node, int pid, IntByReference scid);
 
+    int dsm_unix_peer_context(Pointer node, int fd, IntByReference scid, IntByReference pid);
+
     int dsm_label_binary(Pointer nodeOrNull, String path, int scid);
 
     int dsm_read_label(String path, IntByReference scid);

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -353,6 +354,22 @@ public final class LinuxDsm implements Dsm, AutoCloseable {
                 throw fail("dsm_pid_context(" + pid + ")", rc);
             }
             return out.getValue();
+        }
+    }
+
+    @Override
+    public Optional<UnixPeer> unixPeer(int fd) {
+        synchronized (lock) {
+            IntByReference scid = new IntByReference();
+            IntByReference pid = new IntByReference();
+            int rc = lib.dsm_unix_peer_context(node(), fd, scid, pid);
+            if (rc == -2) { // ENOENT: no record
+                return Optional.empty();
+            }
+            if (rc < 0) {
+                throw fail("dsm_unix_peer_context(" + fd + ")", rc);
+            }
+            return Optional.of(new UnixPeer(scid.getValue(), pid.getValue()));
         }
     }
 
