@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * {@code labels.file}: a file of {@code path = scid} lines; {@code labels.poll.seconds} (5): how often the
  * file is checked for changes. Labels are applied at activation and on every change.</li>
  * <li>{@code socket.enabled} (true), {@code socket.path} ({@code ${karaf.data}/dsi/access.sock}),
- * {@code socket.group} (none: mode 0666; else 0660 with that group), {@code socket.max.clients} (16).</li>
+ * {@code socket.group} (the socket is 0660 owned by that group; none: this process's group), {@code socket.max.clients} (16).</li>
  * </ul>
  */
 @Component(service = {AccessControlService.class, PolicyListener.class}, configurationPid = AccessControlComponent.PID,

@@ -13,7 +13,7 @@ import org.opendsi.api.access.PeerContext;
 /**
  * The line protocol of {@code access.sock}: one request line, one answer line, many per connection.
  * <pre>
- * DECIDE s n t perm            -> ALLOW rule line | DENY rule line [audit-only]
+ * DECIDE s n t perm            -> ALLOW rule line | DENY rule line [audit-only] (root and the socket's group only)
  * PEER local:port remote:port  -> PEER scid snid pid | UNKNOWN reason | NOTFOUND reason
  * VERSION                      -> VERSION n
  * anything else                -> ERR reason
@@ -30,11 +30,15 @@ final class AccessProtocol {
         this.peers = peers;
     }
 
-    String answer(String line, Integer askerUid) {
+    String answer(String line, AccessSocketServer.Asker asker) {
         String[] w = line.trim().split("\\s+");
         try {
             switch (w[0].toUpperCase(Locale.ROOT)) {
                 case "DECIDE": {
+                    if (!asker.inGroup()) {
+                        // the policy says who may reach whom: not for every local user
+                        return "ERR DECIDE is answered to root and to members of the socket's group only";
+                    }
                     if (w.length != 5) {
                         return "ERR usage: DECIDE s n t perm";
                     }
@@ -47,7 +51,10 @@ final class AccessProtocol {
                     if (w.length != 3) {
                         return "ERR usage: PEER local-addr:port remote-addr:port";
                     }
-                    PeerContext p = peers.resolve(address(w[1]), address(w[2]), askerUid);
+                    if (asker.uid() == null) {
+                        return "NOTFOUND the asking process cannot be identified (SO_PEERCRED)";
+                    }
+                    PeerContext p = peers.resolve(address(w[1]), address(w[2]), asker.uid());
                     switch (p.kind()) {
                         case LOCAL:
                             return "PEER " + SecurityIds.format(p.scid()) + " " + SecurityIds.format(p.snid()) + " "

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,9 +31,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The decision API for local applications: a Unix domain socket (mode 0666, or 0660 with a
- * configured group) answering one line per request line. The asker's uid (SO_PEERCRED) goes with
- * each request. Bounded: a limited number of clients at once, 4 KiB per line.
+ * The decision API for local applications: a Unix domain socket, mode 0660 owned by a configured
+ * group (default: this process's group), answering one line per request line. Who asks
+ * (SO_PEERCRED: its uid, and whether it is root or in the socket's group) goes with each request.
+ * Bounded: a limited number of clients at once, 4 KiB per line.
  */
 final class AccessSocketServer implements Closeable {
 
@@ -42,7 +44,8 @@ final class AccessSocketServer implements Closeable {
     private final Path path;
     private final String group;
     private final Semaphore slots;
-    private final BiFunction<String, Integer, String> handler;
+    private final BiFunction<String, Asker, String> handler;
+    private volatile String socketGroup;
     private final Set<SocketChannel> clients = ConcurrentHashMap.newKeySet();
     private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "dsi-access-socket");
@@ -51,7 +54,11 @@ final class AccessSocketServer implements Closeable {
     });
     private ServerSocketChannel server;
 
-    AccessSocketServer(Path path, String group, int maxClients, BiFunction<String, Integer, String> handler) {
+    /** The connecting process: its uid (null when unknown) and whether it is root or a member of the socket's group. */
+    record Asker(Integer uid, boolean inGroup) {
+    }
+
+    AccessSocketServer(Path path, String group, int maxClients, BiFunction<String, Asker, String> handler) {
         this.path = path;
         this.group = group == null || group.isBlank() ? null : group.trim();
         this.slots = new Semaphore(Math.max(1, maxClients));
@@ -70,10 +77,9 @@ final class AccessSocketServer implements Closeable {
         if (group != null) {
             GroupPrincipal g = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
             Files.getFileAttributeView(path, PosixFileAttributeView.class).setGroup(g);
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
-        } else {
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw-rw-"));
         }
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+        socketGroup = Files.readAttributes(path, PosixFileAttributes.class).group().getName();
         Thread acceptor = new Thread(this::acceptLoop, "dsi-access-accept");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -113,7 +119,7 @@ final class AccessSocketServer implements Closeable {
 
     private void serve(SocketChannel c) {
         try (c; InputStream in = Channels.newInputStream(c); OutputStream out = Channels.newOutputStream(c)) {
-            Integer uid = uidOf(c);
+            Asker asker = askerOf(c);
             String line;
             while ((line = readLine(in)) != null) {
                 if (line.isBlank()) {
@@ -122,7 +128,7 @@ final class AccessSocketServer implements Closeable {
                 if (line.trim().equalsIgnoreCase("QUIT")) {
                     return;
                 }
-                String answer = line.length() > MAX_LINE ? "ERR line too long" : handler.apply(line, uid);
+                String answer = line.length() > MAX_LINE ? "ERR line too long" : handler.apply(line, asker);
                 out.write((answer.replace('\n', ' ') + "\n").getBytes(StandardCharsets.UTF_8));
                 out.flush();
                 if (line.length() > MAX_LINE) {
@@ -151,14 +157,22 @@ final class AccessSocketServer implements Closeable {
         return b.size() == 0 ? null : b.toString(StandardCharsets.UTF_8);
     }
 
-    /** The connecting process's uid (SO_PEERCRED), null when it cannot be told. */
-    private static Integer uidOf(SocketChannel c) {
+    /** The connecting process (SO_PEERCRED); unknown uid and not in the group when it cannot be told. */
+    private Asker askerOf(SocketChannel c) {
         try {
             UnixDomainPrincipal p = c.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            return Users.uid(p.user().getName());
+            Integer uid = Users.uid(p.user().getName());
+            boolean member = uid != null && (uid == 0
+                    || Users.inGroup(p.user().getName(), p.group().getName(), socketGroup));
+            return new Asker(uid, member);
         } catch (IOException | RuntimeException e) {
-            return null;
+            return new Asker(null, false);
         }
+    }
+
+    /** The group owning the socket file (the configured one, or this process's). */
+    String group() {
+        return socketGroup;
     }
 
     @Override

@@ -58,7 +58,7 @@ class AccessSocketTest {
         AccessControlComponent acs = new AccessControlComponent(policy.service(), fake.dsm());
         acs.activate(Map.of("socket.path", sock.toString(), "labels.poll.seconds", "0"));
         try {
-            assertEquals("rw-rw-rw-", PosixFilePermissions.toString(Files.getPosixFilePermissions(sock)));
+            assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(sock)));
             policy.apply(acs, TableLoaderTest.ZONES.replace("decision=\"deny\"", "decision=\"allow\""), 4);
             try (Client c = new Client(sock)) {
                 assertEquals("VERSION 4", c.ask("VERSION"));
@@ -94,6 +94,59 @@ class AccessSocketTest {
             acs.deactivate();
         }
         assertTrue(!Files.exists(sock), "socket file removed on stop");
+    }
+
+    /** DECIDE reveals the policy: a caller that is neither root nor in the socket's group is refused. */
+    @Test
+    void decideIsForRootAndTheGroupOnly() {
+        TestPolicy policy = new TestPolicy();
+        AccessControlComponent acs = new AccessControlComponent(policy.service(), new FakeDsm().dsm());
+        AccessProtocol p = new AccessProtocol(acs, null);
+        assertEquals("ERR DECIDE is answered to root and to members of the socket's group only",
+                p.answer("DECIDE 10 1 20 connect", new AccessSocketServer.Asker(1000, false)));
+        assertEquals("ERR DECIDE is answered to root and to members of the socket's group only",
+                p.answer("DECIDE 10 1 20 connect", new AccessSocketServer.Asker(null, false)));
+        assertTrue(p.answer("PEER 127.0.0.1:1 127.0.0.1:2", new AccessSocketServer.Asker(null, false))
+                .startsWith("NOTFOUND the asking process cannot be identified"));
+    }
+
+    /**
+     * For real, as root: the socket belongs to group daemon; user daemon (in it) gets DECIDE answered,
+     * user nobody (not in it) cannot even connect.
+     */
+    @Test
+    void onlyTheSocketGroupConnects(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv"))
+                && Files.isExecutable(Path.of("/usr/bin/python3")), "needs setpriv and python3");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Users.uid("daemon") != null && Users.uid("nobody") != null,
+                "needs users daemon and nobody");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path sock = dir.resolve("dsi/access.sock");
+        TestPolicy policy = new TestPolicy();
+        AccessControlComponent acs = new AccessControlComponent(policy.service(), new FakeDsm().dsm());
+        acs.activate(Map.of("socket.path", sock.toString(), "socket.group", "daemon", "labels.poll.seconds", "0"));
+        try {
+            Files.setPosixFilePermissions(sock.getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
+            policy.apply(acs, TableLoaderTest.ZONES, 4);
+            assertEquals("daemon", Files.readAttributes(sock, java.nio.file.attribute.PosixFileAttributes.class)
+                    .group().getName());
+            assertEquals("DENY 0 0", askAs("daemon", "daemon", sock, "DECIDE 10 1 20 connect"));
+            assertTrue(askAs("nobody", "nogroup", sock, "DECIDE 10 1 20 connect").contains("Permission denied"));
+        } finally {
+            acs.deactivate();
+        }
+    }
+
+    private static String askAs(String user, String group, Path sock, String line) throws Exception {
+        String py = "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ntry:\n s.connect(sys.argv[1])\n"
+                + "except OSError as e:\n print(e); sys.exit(0)\ns.sendall((sys.argv[2]+'\\n').encode())\n"
+                + "print(s.makefile().readline().strip())\n";
+        Process p = new ProcessBuilder("/usr/bin/setpriv", "--reuid=" + user, "--regid=" + group, "--init-groups",
+                "/usr/bin/python3", "-c", py, sock.toString(), line).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertTrue(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS));
+        return out;
     }
 
     @Test
