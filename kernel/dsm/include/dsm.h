@@ -79,6 +79,12 @@ int dsm_pid_context(dsm_node *node, int32_t pid, uint32_t *scid); /* 0 = outside
  * socket), as recorded by cgroup/connect_unix at its connect(). -ENOENT: no record (connected from
  * outside every context, from another network namespace, or evicted); -EOPNOTSUPP: kernel < 6.7. */
 int dsm_unix_peer_context(dsm_node *node, int fd, uint32_t *scid, int32_t *pid);
+/* The context of the TCP socket with this 4-tuple (addresses in network order, 4 bytes for AF_INET,
+ * 16 for AF_INET6; ports in host order) in the caller's network namespace: the context of the
+ * cgroup the socket was created in, i.e. the one its packets are labeled with (0: outside every
+ * context). -ENOENT: no such socket. */
+int dsm_inet_socket_context(dsm_node *node, int family, const void *laddr, uint16_t lport,
+			    const void *raddr, uint16_t rport, uint32_t *scid);
 
 /* Binary labels (SetSID): the trusted.dsi.scid xattr, 4 bytes little-endian. scid 0 removes it.
  * With a node, a labeled binary is also watched for exec transitions. */

@@ -67,6 +67,18 @@ public interface Dsm {
         throw new DsmException("this DSM cannot tell who connected a local socket", 95);
     }
 
+    /**
+     * The context of the local TCP socket with this address pair (its local address, then its
+     * remote one): the context of the cgroup the socket was created in, which is the one its packets
+     * are labeled with, whatever its owning process has exec'd into since. 0: outside every context.
+     * Empty when there is no such socket in this network namespace.
+     *
+     * @throws DsmException when the kernel or the DSM cannot tell
+     */
+    default java.util.OptionalInt socketContext(java.net.InetSocketAddress local, java.net.InetSocketAddress remote) {
+        throw new DsmException("this DSM cannot tell the context of a socket", 95);
+    }
+
     /** The context and pid of the process that connected a local socket, as recorded at connect(). */
     record UnixPeer(int scid, int pid) {
     }

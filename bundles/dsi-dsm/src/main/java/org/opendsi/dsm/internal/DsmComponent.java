@@ -287,6 +287,11 @@ public class DsmComponent implements Dsm {
     }
 
     @Override
+    public java.util.OptionalInt socketContext(java.net.InetSocketAddress local, java.net.InetSocketAddress remote) {
+        return delegate.socketContext(local, remote);
+    }
+
+    @Override
     public int labelBinary(Path path, int scid) {
         return delegate.labelBinary(path, scid);
     }

@@ -128,6 +128,11 @@ public final class UnavailableDsm implements Dsm {
     }
 
     @Override
+    public java.util.OptionalInt socketContext(java.net.InetSocketAddress local, java.net.InetSocketAddress remote) {
+        throw unavailable();
+    }
+
+    @Override
     public int labelBinary(Path path, int scid) {
         throw unavailable();
     }

@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -243,6 +244,10 @@ class LinuxDsmIntegrationTest {
     }
 
     static CompiledTable table(long version) {
+        return table(version, List.of());
+    }
+
+    static CompiledTable table(long version, List<CompiledTable.Access> extra) {
         int[] none = new int[Permission.SLOTS];
         int[] rules = new int[Permission.SLOTS];
         rules[Permission.CONNECT.bit()] = 3;
@@ -253,9 +258,10 @@ class LinuxDsmIntegrationTest {
                 List.of(new CompiledTable.Context(10, 0), new CompiledTable.Context(20, 0),
                         new CompiledTable.Context(30, 0)),
                 List.of(new CompiledTable.Node(SNID, new byte[] {127, 0, 0, 1})),
-                List.of(new CompiledTable.Access(10, SNID, 20, Permission.CONNECT.mask() | Permission.SEND.mask(), rules),
+                java.util.stream.Stream.concat(Stream.of(
+                        new CompiledTable.Access(10, SNID, 20, Permission.CONNECT.mask() | Permission.SEND.mask(), rules),
                         new CompiledTable.Access(10, SNID, 10, Permission.allMask(), none),
-                        new CompiledTable.Access(10, SNID, 30, Permission.TRANSITION.mask(), trans)),
+                        new CompiledTable.Access(10, SNID, 30, Permission.TRANSITION.mask(), trans)), extra.stream()).toList(),
                 List.of(new CompiledTable.SocketLabel(CompiledTable.PROTO_TCP, 5000, SNID, 20, 4)),
                 // (10, binary 20) -> 20 exists but 10 -> 20 lacks "transition": denied
                 // (10, binary 30) -> 30 is allowed by rule 6
@@ -348,8 +354,43 @@ class LinuxDsmIntegrationTest {
         assertTrue(c.execsTransitioned() >= 1, c.toString());
     }
 
+    /**
+     * A process in 10 opens a TCP connection and execs into 30, keeping the socket: its packets still
+     * carry 10 (the socket's cgroup), so the socket's context is 10 while the process is in 30.
+     * PEER of the access-control socket reports this, not the pid's context.
+     */
     @Test
     @Order(6)
+    void socketContextIsTheContextItWasCreatedIn() throws Exception {
+        Path allowed = work.resolve("label30-sleep");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "needs bash (/dev/tcp)");
+        try (java.net.ServerSocket ss = new java.net.ServerSocket()) {
+            ss.setReuseAddress(true);
+            ss.bind(new java.net.InetSocketAddress("127.0.0.1", 5000)); // labeled 20 for SnID 1: 10 may connect
+            // this JVM's replies are unlabeled (0, 0): let 10 receive them
+            dsm.loadTable(table(44, List.of(new CompiledTable.Access(0, 0, 10, Permission.RECEIVE.mask(),
+                    new int[Permission.SLOTS]))));
+            Process sh = start("bash", "-c", "read x; exec 3<>/dev/tcp/127.0.0.1/5000 && exec \"$0\" 30", allowed.toString());
+            dsm.movePid((int) sh.pid(), 10);
+            sh.getOutputStream().write('\n');
+            sh.getOutputStream().flush();
+            ss.setSoTimeout(10_000);
+            try (java.net.Socket accepted = ss.accept()) {
+                java.net.InetSocketAddress peer = new java.net.InetSocketAddress("127.0.0.1", accepted.getPort());
+                java.net.InetSocketAddress server = new java.net.InetSocketAddress("127.0.0.1", 5000);
+                awaitEvent(DsmEvent.Type.TRANSITION, (int) sh.pid());
+                assertEquals(30, dsm.contextOf((int) sh.pid()));
+                assertEquals(java.util.OptionalInt.of(10), dsm.socketContext(peer, server));
+                // this JVM's own end is outside every context
+                assertEquals(java.util.OptionalInt.of(0), dsm.socketContext(server, peer));
+                assertEquals(java.util.OptionalInt.empty(),
+                        dsm.socketContext(new java.net.InetSocketAddress("127.0.0.1", 1), server));
+            }
+        }
+    }
+
+    @Test
+    @Order(7)
     void detachRemovesPinsAndContexts() throws Exception {
         for (Process c : CHILDREN) {
             c.destroyForcibly().waitFor(5, TimeUnit.SECONDS);

@@ -110,7 +110,7 @@ public class AccessControlComponent implements AccessControlService, PolicyListe
             t.setDaemon(true);
             return t;
         });
-        peers = new PeerResolver(new ProcNet(Paths.get("/proc")), this::contextOfSafe, dsm.nodeId());
+        peers = new PeerResolver(new ProcNet(Paths.get("/proc")), this::contextOfSafe, dsm::socketContext, dsm.nodeId());
         configure(props, true);
     }
 

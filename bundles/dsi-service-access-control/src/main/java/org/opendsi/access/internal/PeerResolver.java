@@ -7,12 +7,17 @@ import java.util.OptionalInt;
 import java.util.function.IntUnaryOperator;
 
 import org.opendsi.api.access.PeerContext;
+import org.opendsi.dsm.DsmException;
 
 /**
  * "Who is at the other end of my connected socket": seed 000's API for applications with finer
  * needs. The application names its socket by its 4-tuple (its local and remote address); when the
  * remote address is this node's, the peer socket is the one with the tuple reversed, its inode
- * leads to the owning pid, and the DSM gives the pid's ScID. A peer on another node is unknown
+ * leads to the owning pid; the context reported is the peer socket's own, as the kernel labels its
+ * packets (the cgroup it was created in, {@code Dsm.socketContext}), not the pid's current one: a
+ * process that opens a connection and then execs into another context keeps the socket's context
+ * on the wire, and PEER says the same. (A kernel that cannot tell the socket's cgroup falls back to
+ * the pid's context.) A peer on another node is unknown
  * here: its label travels in the packets and is checked by the kernel on receipt, it is not
  * revealed to applications. Limits: TCP only; only this Karaf's network namespace; when several
  * processes share the peer socket (fork), the first found is reported.
@@ -21,11 +26,19 @@ final class PeerResolver {
 
     private final ProcNet net;
     private final IntUnaryOperator contextOf;
+    private final SocketContexts sockets;
     private final int snid;
 
-    PeerResolver(ProcNet net, IntUnaryOperator contextOf, int snid) {
+    /** The context of a local TCP socket named by (its local address, its remote address); empty: no such socket. */
+    @FunctionalInterface
+    interface SocketContexts {
+        OptionalInt of(InetSocketAddress local, InetSocketAddress remote);
+    }
+
+    PeerResolver(ProcNet net, IntUnaryOperator contextOf, SocketContexts sockets, int snid) {
         this.net = net;
         this.contextOf = contextOf;
+        this.sockets = sockets;
         this.snid = snid;
     }
 
@@ -54,7 +67,20 @@ final class PeerResolver {
             if (pid.isEmpty()) {
                 return PeerContext.notFound("the process owning " + text(remote) + " cannot be found");
             }
-            return PeerContext.local(pid.getAsInt(), contextOf.applyAsInt(pid.getAsInt()), snid);
+            int scid;
+            try {
+                OptionalInt s = sockets.of(remote, local);
+                if (s.isEmpty()) {
+                    return PeerContext.notFound("no local socket " + text(remote) + " connected to " + text(local));
+                }
+                scid = s.getAsInt();
+            } catch (DsmException e) {
+                if (e.errno() != 95) {
+                    throw e;
+                }
+                scid = contextOf.applyAsInt(pid.getAsInt());
+            }
+            return PeerContext.local(pid.getAsInt(), scid, snid);
         } catch (IOException | RuntimeException e) {
             return PeerContext.notFound("lookup failed: " + e.getMessage());
         }

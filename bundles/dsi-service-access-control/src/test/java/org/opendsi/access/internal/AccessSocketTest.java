@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,6 +78,12 @@ class AccessSocketTest {
                      Socket accepted = ss.accept()) {
                     String tuple = "127.0.0.1:" + client.getLocalPort() + " 127.0.0.1:" + ss.getLocalPort();
                     assertEquals("PEER 42 1 " + me, c.ask("PEER " + tuple));
+                    // where the kernel can tell, the peer socket's own context is reported, not its owner's
+                    fake.sockets = new ConcurrentHashMap<>();
+                    fake.sockets.put(new InetSocketAddress("127.0.0.1", ss.getLocalPort()) + " "
+                            + new InetSocketAddress("127.0.0.1", client.getLocalPort()), 7);
+                    assertEquals("PEER 7 1 " + me, c.ask("PEER " + tuple));
+                    fake.sockets = null;
                     // the server side asks about its client
                     assertEquals("PEER 42 1 " + me, c.ask("PEER 127.0.0.1:" + ss.getLocalPort() + " 127.0.0.1:"
                             + accepted.getPort()));

@@ -18,6 +18,8 @@ final class FakeDsm {
     final Map<Integer, Integer> pids = new HashMap<>();
     final java.util.Set<Integer> contexts = new java.util.TreeSet<>();
     CompiledTable table;
+    /** "local remote" (InetSocketAddress.toString) -> ScID of that socket; null: the DSM cannot tell. */
+    java.util.Map<String, Integer> sockets;
     RuntimeException failLoad;
 
     Dsm dsm() {
@@ -43,6 +45,13 @@ final class FakeDsm {
                 }
                 case "contextOf":
                     return pids.getOrDefault((Integer) a[0], 0);
+                case "socketContext": {
+                    if (sockets == null) {
+                        throw new org.opendsi.dsm.DsmException("kernel cannot tell", 95);
+                    }
+                    Integer scid = sockets.get(a[0] + " " + a[1]);
+                    return scid == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(scid);
+                }
                 case "nodeId":
                     return 1;
                 case "hashCode":

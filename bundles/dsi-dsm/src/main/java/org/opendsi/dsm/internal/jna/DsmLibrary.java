@@ -36,6 +36,9 @@ public interface DsmLibrary extends Library {
 
     int dsm_unix_peer_context(Pointer node, int fd, IntByReference scid, IntByReference pid);
 
+    int dsm_inet_socket_context(Pointer node, int family, byte[] laddr, short lport, byte[] raddr, short rport,
+            IntByReference scid);
+
     int dsm_label_binary(Pointer nodeOrNull, String path, int scid);
 
     int dsm_read_label(String path, IntByReference scid);

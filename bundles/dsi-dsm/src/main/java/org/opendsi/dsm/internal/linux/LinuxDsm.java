@@ -374,6 +374,41 @@ public final class LinuxDsm implements Dsm, AutoCloseable {
     }
 
     @Override
+    public java.util.OptionalInt socketContext(java.net.InetSocketAddress local, java.net.InetSocketAddress remote) {
+        byte[] l = local.getAddress().getAddress();
+        byte[] r = remote.getAddress().getAddress();
+        synchronized (lock) {
+            IntByReference scid = new IntByReference();
+            int rc;
+            if (l.length == 4 && r.length == 4) {
+                rc = lib.dsm_inet_socket_context(node(), 2, l, (short) local.getPort(), r, (short) remote.getPort(), scid);
+                if (rc == -2) { // a dual-stack IPv6 socket: v4-mapped addresses
+                    rc = lib.dsm_inet_socket_context(node(), 10, mapped(l), (short) local.getPort(), mapped(r),
+                            (short) remote.getPort(), scid);
+                }
+            } else {
+                rc = lib.dsm_inet_socket_context(node(), 10, l.length == 4 ? mapped(l) : l, (short) local.getPort(),
+                        r.length == 4 ? mapped(r) : r, (short) remote.getPort(), scid);
+            }
+            if (rc == -2) {
+                return java.util.OptionalInt.empty();
+            }
+            if (rc < 0) {
+                throw fail("dsm_inet_socket_context", rc);
+            }
+            return java.util.OptionalInt.of(scid.getValue());
+        }
+    }
+
+    private static byte[] mapped(byte[] v4) {
+        byte[] m = new byte[16];
+        m[10] = (byte) 0xff;
+        m[11] = (byte) 0xff;
+        System.arraycopy(v4, 0, m, 12, 4);
+        return m;
+    }
+
+    @Override
     public int labelBinary(Path path, int scid) {
         if (scid == SecurityIds.ANY) {
             throw new IllegalArgumentException("ScID * is reserved");
