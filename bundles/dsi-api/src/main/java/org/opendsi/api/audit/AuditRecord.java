@@ -30,7 +30,9 @@ import java.util.Set;
  * @param dstAddr       destination IPv4 address, empty when none
  * @param dstPort       destination port, 0 when none
  * @param suppressed    events of the same flow the DSM's rate limiter dropped before this one
- *                      (for {@link #TYPE_LOST}: records the auditing service itself lost)
+ *                      (for {@link #TYPE_LOST}: records the auditing service itself lost; for a
+ *                      record that aggregates a flood ({@code text} says so): the further events of
+ *                      that flow it stands for; for {@link #TYPE_ROTATED}: the last record removed)
  * @param text          one sentence in the operator's terms
  * @param prevHash      hash of the previous record (64 zeros for the first)
  * @param hash          this record's hash
@@ -58,6 +60,12 @@ public record AuditRecord(long seq, Instant time, String type, String node, Stri
     public static final String TYPE_POLICY_LOADED = "POLICY_LOADED";
     /** Access control labeled or unlabeled a binary (reported by that service). */
     public static final String TYPE_LABEL = "LABEL";
+    /**
+     * Rotation removed the oldest journal files: {@code path} names them, {@code suppressed} is the
+     * sequence number of the last record removed (the oldest record kept follows it), {@code text}
+     * says whether every removed record had left the node first.
+     */
+    public static final String TYPE_ROTATED = "ROTATED";
     /** The auditing service started or stopped. */
     public static final String TYPE_SERVICE = "SERVICE";
     /** An event code this version does not know. */

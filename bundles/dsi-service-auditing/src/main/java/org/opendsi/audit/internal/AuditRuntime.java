@@ -1,8 +1,15 @@
 package org.opendsi.audit.internal;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -11,6 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
+import org.opendsi.api.audit.AuditAnchor;
+import org.opendsi.api.audit.AuditCheckpoint;
 import org.opendsi.api.audit.AuditQuery;
 import org.opendsi.api.audit.AuditRecord;
 import org.opendsi.api.audit.AuditService;
@@ -23,9 +32,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The auditing pipeline: DSM events are put in a bounded buffer (never blocking the DSM's event
- * thread); one writer thread labels them with the policy's rules, appends them to the journal,
- * then hands them to followers, the detectors and the syslog forwarder. When the buffer
- * overflows the drops are counted and a {@link AuditRecord#TYPE_LOST} record says how many.
+ * thread); one writer thread labels them with the policy's rules, lets a flood of denials through
+ * the {@link FloodGate}, appends them to the journal, then hands them to followers, the detectors
+ * and the syslog forwarder. When the buffer overflows the drops are counted and a
+ * {@link AuditRecord#TYPE_LOST} record says how many. Every {@code checkpoint.seconds} the
+ * journal's tail is checkpointed (beside the journal, and off the node through the
+ * {@link AuditAnchor} when there is one) and checked for files cut or deleted behind its back.
  */
 final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseable {
 
@@ -54,26 +66,164 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
     /** Items taken into the buffer, and items the writer has finished with: drain() compares them. */
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong processed = new AtomicLong();
+    /** Touched by the writer thread only. */
+    private FloodGate flood;
+    private final Supplier<AuditAnchor> anchor;
+    private long lastCheckpointMillis;
+    private long checkpointedSeq = -1;
+    private String lastProblem;
+    static final String CHECKPOINT_FILE = "checkpoint";
+    static final String FORWARDED_FILE = "forwarded";
 
     AuditRuntime(AuditSettings s, String node, EventMapper.RuleLookup rules, AlarmOutbox alarms, Clock clock)
             throws IOException {
+        this(s, node, rules, alarms, clock, () -> null);
+    }
+
+    AuditRuntime(AuditSettings s, String node, EventMapper.RuleLookup rules, AlarmOutbox alarms, Clock clock,
+            Supplier<AuditAnchor> anchor) throws IOException {
         this.settings = s;
+        this.anchor = anchor;
         this.node = node;
         this.rules = rules;
         this.alarms = alarms;
         this.buffer = new ArrayBlockingQueue<>(Math.max(1, s.bufferSize()));
-        this.journal = new Journal(s.dir(), s.maxFileBytes(), s.maxFiles());
+        this.journal = new Journal(s.dir(), s.maxFileBytes(), s.maxFiles(), node);
+        this.journal.setExports(exports());
+        this.flood = new FloodGate(s.floodWindowSeconds() * 1000, s.floodPerFlow(), s.floodPerWindow());
         this.detectors = new Detectors(clock, s.denialCount(), s.windowSeconds(), alarms::raise);
         this.clock = clock;
         this.summary = new AuditSummary(clock.instant());
         if (s.syslogEnabled()) {
-            syslog = new SyslogForwarder(s.syslogTarget(), node);
+            syslog = forwarder(s);
         }
+        AuditVerification atStart = journal.verifyAgainst(anchors());
         this.writer = new Thread(this::run, "dsi-audit-writer");
         writer.setDaemon(true);
         writer.start();
         submit(EventMapper.service(AuditRecord.TYPE_SERVICE, node, 0, "Auditing service started on node " + node
                 + ", journal " + s.dir() + ", continuing after record " + journal.lastSeq()));
+        if (!atStart.intact()) {
+            integrityProblem("at start: " + describe(atStart));
+        }
+    }
+
+    private Journal.Exports exports() {
+        return new Journal.Exports() {
+            @Override
+            public long exportedSeq() {
+                SyslogForwarder f = syslog;
+                return f == null ? 0 : f.exportedSeq();
+            }
+
+            @Override
+            public boolean forwarding() {
+                return syslog != null;
+            }
+
+            @Override
+            public void removedUnexported(String what) {
+                alarms.raise(org.opendsi.api.alarm.AlarmPriority.HIGH, SOURCE_INTEGRITY, "Audit journal of node " + node
+                        + ": " + what);
+            }
+        };
+    }
+
+    static final String SOURCE_INTEGRITY = "auditing-integrity";
+
+    /** A forwarder that first sends what a previous one had not (after the mark kept beside the journal). */
+    private SyslogForwarder forwarder(AuditSettings s) {
+        long mark = readMark(s.dir().resolve(FORWARDED_FILE));
+        List<AuditRecord> backlog = journal.recordsAfter(mark, s.syslogQueue());
+        return new SyslogForwarder(s.syslogTarget(), node, mark, backlog);
+    }
+
+    private static long readMark(Path f) {
+        try {
+            return Long.parseLong(Files.readString(f, StandardCharsets.US_ASCII).trim());
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** The checkpoints to hold the journal against: the local one, and the one the Security Server keeps. */
+    private List<Journal.Anchor> anchors() {
+        List<Journal.Anchor> out = new ArrayList<>();
+        readCheckpoint(journal.dir().resolve(CHECKPOINT_FILE))
+                .ifPresent(c -> out.add(new Journal.Anchor(c, "the checkpoint beside the journal")));
+        AuditAnchor a = anchor.get();
+        if (a != null) {
+            try {
+                a.anchored().ifPresent(c -> out.add(new Journal.Anchor(c, "the Security Server")));
+            } catch (RuntimeException e) {
+                LOG.debug("audit anchor unavailable: {}", e.toString());
+            }
+        }
+        return out;
+    }
+
+    /** The local checkpoint: one line "seq hash firstSeq time". */
+    static Optional<AuditCheckpoint> readCheckpoint(Path f) {
+        try {
+            String[] w = Files.readString(f, StandardCharsets.US_ASCII).trim().split(" ");
+            return Optional.of(new AuditCheckpoint(Long.parseLong(w[0]), w[1], Long.parseLong(w[2]), Instant.parse(w[3])));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static void writeCheckpoint(Path f, AuditCheckpoint c) throws IOException {
+        Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
+        Files.writeString(tmp, c.seq() + " " + c.hash() + " " + c.firstSeq() + " " + c.time() + "\n",
+                StandardCharsets.US_ASCII);
+        Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    static String describe(AuditVerification v) {
+        return v.problem() + (v.file() == null ? "" : " (" + v.file() + (v.line() > 0 ? ", line " + v.line() : "")
+                + (v.seq() >= 0 ? ", record " + v.seq() : "") + ")");
+    }
+
+    /** Said once per distinct problem: journaled, and a HIGH alarm for the Security Server. */
+    private void integrityProblem(String problem) {
+        if (problem.equals(lastProblem)) {
+            return;
+        }
+        lastProblem = problem;
+        String text = "Audit journal of node " + node + " is not intact " + problem;
+        LOG.error(text);
+        alarms.raise(org.opendsi.api.alarm.AlarmPriority.HIGH, SOURCE_INTEGRITY, text);
+        submit(EventMapper.service(AuditRecord.TYPE_SERVICE, node, 0, text));
+    }
+
+    /**
+     * On the writer thread every checkpoint.seconds: check the files behind the journal's back,
+     * then checkpoint its tail (beside it and through the anchor) and keep the forwarding mark.
+     */
+    private void checkpointIfDue(boolean force) {
+        long now = clock.millis();
+        if (!force && now - lastCheckpointMillis < settings.checkpointSeconds() * 1000) {
+            return;
+        }
+        lastCheckpointMillis = now;
+        try {
+            journal.quickCheck().ifPresent(p -> integrityProblem(": " + p));
+            AuditCheckpoint c = journal.checkpoint(clock.instant());
+            if (c.seq() != checkpointedSeq) {
+                writeCheckpoint(journal.dir().resolve(CHECKPOINT_FILE), c);
+                checkpointedSeq = c.seq();
+                AuditAnchor a = anchor.get();
+                if (a != null) {
+                    a.checkpoint(c);
+                }
+            }
+            SyslogForwarder f = syslog;
+            if (f != null) {
+                Files.writeString(journal.dir().resolve(FORWARDED_FILE), f.exportedSeq() + "\n", StandardCharsets.US_ASCII);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Audit checkpoint failed: {}", e.toString());
+        }
     }
 
     /** Applies a changed configuration without losing buffered records. */
@@ -82,8 +232,10 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
         settings = s;
         detectors.configure(s.denialCount(), s.windowSeconds());
         alarms.setMax(s.alarmBacklog());
+        flood = new FloodGate(s.floodWindowSeconds() * 1000, s.floodPerFlow(), s.floodPerWindow());
         if (!old.dir().equals(s.dir())) {
-            Journal j = new Journal(s.dir(), s.maxFileBytes(), s.maxFiles());
+            Journal j = new Journal(s.dir(), s.maxFileBytes(), s.maxFiles(), node);
+            j.setExports(exports());
             Journal previous = journal;
             synchronized (previous) {
                 journal = j;
@@ -94,7 +246,7 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
         }
         if (!Objects.equals(old.syslogEnabled() ? old.syslogTarget() : null, s.syslogEnabled() ? s.syslogTarget() : null)) {
             SyslogForwarder f = syslog;
-            syslog = s.syslogEnabled() ? new SyslogForwarder(s.syslogTarget(), node) : null;
+            syslog = s.syslogEnabled() ? forwarder(s) : null;
             if (f != null) {
                 f.close();
             }
@@ -144,7 +296,11 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
             }
             summarizeIfDue();
             if (item == null) {
+                for (AuditRecord a : flood.roll(clock.millis())) {
+                    write(a);
+                }
                 flushJournal();
+                checkpointIfDue(false);
                 if (!running && buffer.isEmpty()) {
                     break;
                 }
@@ -158,9 +314,12 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
                             + " records) overflowed"));
                 }
                 AuditRecord draft = item instanceof DsmEvent e ? EventMapper.draft(e, node, safeRules()) : (AuditRecord) item;
-                write(draft);
+                for (AuditRecord r : flood.admit(draft, clock.millis())) {
+                    write(r);
+                }
                 if (buffer.isEmpty()) {
                     flushJournal();
+                    checkpointIfDue(false);
                 }
             } catch (RuntimeException e) {
                 LOG.warn("Audit record could not be processed: {}", e.toString());
@@ -168,7 +327,11 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
                 processed.incrementAndGet();
             }
         }
+        for (AuditRecord a : flood.flush()) {
+            write(a);
+        }
         flushJournal();
+        checkpointIfDue(true);
     }
 
     private EventMapper.RuleLookup safeRules() {
@@ -182,16 +345,22 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
     }
 
     private void write(AuditRecord draft) {
-        AuditRecord r;
+        List<AuditRecord> written;
         try {
-            r = journal.append(draft);
-        } catch (IOException e) {
+            written = journal.appendAll(draft);
+        } catch (IOException | java.io.UncheckedIOException e) {
             // the fact is not lost silently: counted, and a LOST record follows once writing works again
             dropped.incrementAndGet();
             droppedTotal.incrementAndGet();
             LOG.error("Audit journal {} not writable: {}", journal.dir(), e.toString());
             return;
         }
+        for (AuditRecord r : written) {
+            deliver(r);
+        }
+    }
+
+    private void deliver(AuditRecord r) {
         summary.add(r);
         for (Follower f : followers) {
             if (f.query().matches(r)) {
@@ -273,10 +442,14 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
         return () -> followers.remove(f);
     }
 
+    /**
+     * The hash chain, the rotation marks, and the tail against the checkpoint kept beside the
+     * journal and the one the Security Server keeps (a cut tail or a deleted file shows here).
+     */
     @Override
     public AuditVerification verify() {
         drain(2000);
-        return journal.verify();
+        return journal.verifyAgainst(anchors());
     }
 
     @Override

@@ -6,7 +6,8 @@ import java.util.Map;
 /** The configuration PID {@code org.opendsi.audit}, with its defaults. */
 record AuditSettings(Path dir, long maxFileBytes, int maxFiles, int bufferSize, int denialCount, long windowSeconds,
                      int alarmBacklog, String syslogHost, int syslogPort, boolean syslogTls, String syslogCa,
-                     int syslogQueue, String node, long summarySeconds) {
+                     int syslogQueue, String node, long summarySeconds, long floodWindowSeconds, int floodPerFlow,
+                     int floodPerWindow, long checkpointSeconds) {
 
     static AuditSettings from(Map<String, ?> c) {
         String data = System.getProperty("karaf.data", "data");
@@ -19,7 +20,9 @@ record AuditSettings(Path dir, long maxFileBytes, int maxFiles, int bufferSize, 
                 num(c, "detector.denials.window.seconds", 60), (int) num(c, "alarm.backlog.max", 1000),
                 host, (int) num(c, "syslog.port", tls ? 6514 : 514), tls, str(c, "syslog.ca", ""),
                 (int) num(c, "syslog.queue.max", 10_000), str(c, "node.name", ""),
-                num(c, "summary.interval.seconds", 900));
+                num(c, "summary.interval.seconds", 900), num(c, "flood.window.seconds", 10),
+                (int) num(c, "flood.records.per.flow", 20), (int) num(c, "flood.records.per.window", 500),
+                num(c, "checkpoint.seconds", 30));
     }
 
     boolean syslogEnabled() {

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.opendsi.api.alarm.AlarmService;
+import org.opendsi.api.audit.AuditAnchor;
 import org.opendsi.api.audit.AuditService;
 import org.opendsi.api.policy.PolicyService;
 import org.opendsi.api.policy.PolicyVersion;
@@ -46,6 +47,20 @@ public class AuditingComponent {
     private volatile Map<Integer, RuleInfo> ruleCache = Map.of();
     private volatile long ruleCacheVersion = -1;
     private AuditRuntime runtime;
+    private volatile AuditAnchor anchor;
+
+    /** The Security Manager, which anchors the journal's checkpoints on the Security Server. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindAuditAnchor(AuditAnchor a) {
+        anchor = a;
+    }
+
+    void unbindAuditAnchor(AuditAnchor a) {
+        if (anchor == a) {
+            anchor = null;
+        }
+    }
     private ServiceRegistration<?> registration;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -75,7 +90,7 @@ public class AuditingComponent {
     void activate(BundleContext ctx, Map<String, Object> config) throws IOException {
         AuditSettings s = AuditSettings.from(config);
         alarms.setMax(s.alarmBacklog());
-        runtime = new AuditRuntime(s, nodeName(s), this::rule, alarms, Clock.systemUTC());
+        runtime = new AuditRuntime(s, nodeName(s), this::rule, alarms, Clock.systemUTC(), () -> anchor);
         Hashtable<String, Object> props = new Hashtable<>();
         props.put("dsi.service.type", AuditService.SERVICE_TYPE);
         props.put("dsi.service.version", ctx.getBundle().getVersion().toString());

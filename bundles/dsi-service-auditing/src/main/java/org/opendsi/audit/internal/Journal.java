@@ -14,37 +14,86 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
+import java.time.Instant;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import org.opendsi.api.audit.AuditCheckpoint;
 import org.opendsi.api.audit.AuditQuery;
 import org.opendsi.api.audit.AuditRecord;
 import org.opendsi.api.audit.AuditVerification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The local audit journal: JSON lines in {@code audit-NNNNNNNN.jsonl} files under one directory,
  * each record chained to the previous one by SHA-256. When the current file would exceed
  * {@code maxFileBytes} a new one is started (the chain continues across files); the oldest files
- * are deleted so that at most {@code maxFiles} remain. Not thread-safe: one writer thread owns it,
- * readers synchronize on it.
+ * are deleted so that at most {@code maxFiles} remain, but a file holding records that have not
+ * left the node (see {@link Exports}) is kept while forwarding may still catch up (up to twice
+ * {@code maxFiles}), and is deleted loudly otherwise. Every deletion is journaled as a
+ * {@link AuditRecord#TYPE_ROTATED} record naming the last record removed, so that a file deleted
+ * by anyone else shows in {@link #verify}. Not thread-safe: one writer thread owns it, readers
+ * synchronize on it.
  */
 final class Journal implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
     private static final Pattern NAME = Pattern.compile("audit-(\\d{8})\\.jsonl");
 
+    /** What has left the node, and who hears of records removed before they did. */
+    interface Exports {
+        /** Sequence number up to which every record has left the node (0: none). */
+        long exportedSeq();
+
+        /** Whether forwarding is configured, i.e. waiting for it can help. */
+        boolean forwarding();
+
+        /** Records removed before they left the node: said loudly (an alarm), never silently. */
+        void removedUnexported(String what);
+
+        Exports NONE = new Exports() {
+            @Override
+            public long exportedSeq() {
+                return 0;
+            }
+
+            @Override
+            public boolean forwarding() {
+                return false;
+            }
+
+            @Override
+            public void removedUnexported(String what) {
+            }
+        };
+    }
+
     private final Path dir;
+    private final String node;
     private volatile long maxFileBytes;
     private volatile int maxFiles;
+    private volatile Exports exports = Exports.NONE;
     private long lastSeq;
     private String lastHash = AuditRecord.GENESIS;
+    /** The last record removed by rotation (0: none), as the newest ROTATED record says. */
+    private long lastRemovedSeq;
     private int fileIndex;
     private long fileSize;
     private FileChannel channel;
     private BufferedWriter writer;
+    /** Files rotation would delete but keeps for forwarding (said once per file). */
+    private int heldBack;
 
     Journal(Path dir, long maxFileBytes, int maxFiles) throws IOException {
+        this(dir, maxFileBytes, maxFiles, "");
+    }
+
+    Journal(Path dir, long maxFileBytes, int maxFiles, String node) throws IOException {
         this.dir = dir;
+        this.node = node;
         setLimits(maxFileBytes, maxFiles);
         Files.createDirectories(dir);
         List<Path> files = files();
@@ -63,6 +112,7 @@ final class Journal implements AutoCloseable {
                     }
                 }
             }
+            lastRemovedSeq = lastRotation(files);
         } else {
             fileIndex = 1;
         }
@@ -74,12 +124,21 @@ final class Journal implements AutoCloseable {
         this.maxFiles = Math.max(1, maxFiles);
     }
 
+    void setExports(Exports e) {
+        this.exports = e == null ? Exports.NONE : e;
+    }
+
     Path dir() {
         return dir;
     }
 
     long lastSeq() {
         return lastSeq;
+    }
+
+    /** The journal now: last record, and the oldest one kept. */
+    synchronized AuditCheckpoint checkpoint(Instant at) {
+        return new AuditCheckpoint(lastSeq, lastHash, lastSeq == 0 ? 0 : lastRemovedSeq + 1, at);
     }
 
     private void open() throws IOException {
@@ -89,28 +148,63 @@ final class Journal implements AutoCloseable {
         writer = new BufferedWriter(new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8));
     }
 
-    /** Appends a draft record (seq, prevHash and hash are assigned here) and returns what was written. */
+    /**
+     * Appends a draft record (seq, prevHash and hash are assigned here) and returns what was
+     * written: the record, preceded by a ROTATED record when writing it rotated files away.
+     */
+    synchronized List<AuditRecord> appendAll(AuditRecord draft) throws IOException {
+        String line = lineOf(draft);
+        long bytes = line.getBytes(StandardCharsets.UTF_8).length;
+        List<AuditRecord> written = new ArrayList<>(2);
+        if (fileSize > 0 && fileSize + bytes > maxFileBytes) {
+            rotate().ifPresent(rotated -> {
+                try {
+                    written.add(write(rotated));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+        written.add(write(draft));
+        return written;
+    }
+
+    /** {@link #appendAll}, returning the record written for the draft. */
     synchronized AuditRecord append(AuditRecord draft) throws IOException {
-        AuditRecord r = new AuditRecord(lastSeq + 1, draft.time(), draft.type(), draft.node(), draft.permission(),
-                draft.srcScid(), draft.srcSnid(), draft.tgtScid(), draft.tgtSnid(), draft.ruleId(), draft.ruleLine(),
-                draft.ruleLabel(), draft.policyVersion(), draft.pid(), draft.comm(), draft.path(), draft.protocol(),
-                draft.srcAddr(), draft.srcPort(), draft.dstAddr(), draft.dstPort(), draft.suppressed(), draft.text(),
-                lastHash, null);
+        List<AuditRecord> w = appendAll(draft);
+        return w.get(w.size() - 1);
+    }
+
+    private String lineOf(AuditRecord draft) {
+        AuditRecord r = chained(draft);
+        String body = RecordCodec.body(r);
+        return RecordCodec.line(body, RecordCodec.sha256(body)) + "\n";
+    }
+
+    private AuditRecord write(AuditRecord draft) throws IOException {
+        AuditRecord r = chained(draft);
         String body = RecordCodec.body(r);
         String hash = RecordCodec.sha256(body);
         String line = RecordCodec.line(body, hash) + "\n";
-        long bytes = line.getBytes(StandardCharsets.UTF_8).length;
-        if (fileSize > 0 && fileSize + bytes > maxFileBytes) {
-            rotate();
-        }
         writer.write(line);
-        fileSize += bytes;
+        fileSize += line.getBytes(StandardCharsets.UTF_8).length;
         lastSeq = r.seq();
         lastHash = hash;
+        if (AuditRecord.TYPE_ROTATED.equals(r.type())) {
+            lastRemovedSeq = r.suppressed();
+        }
         return new AuditRecord(r.seq(), r.time(), r.type(), r.node(), r.permission(), r.srcScid(), r.srcSnid(),
                 r.tgtScid(), r.tgtSnid(), r.ruleId(), r.ruleLine(), r.ruleLabel(), r.policyVersion(), r.pid(), r.comm(),
                 r.path(), r.protocol(), r.srcAddr(), r.srcPort(), r.dstAddr(), r.dstPort(), r.suppressed(), r.text(),
                 r.prevHash(), hash);
+    }
+
+    private AuditRecord chained(AuditRecord draft) {
+        return new AuditRecord(lastSeq + 1, draft.time(), draft.type(), draft.node(), draft.permission(),
+                draft.srcScid(), draft.srcSnid(), draft.tgtScid(), draft.tgtSnid(), draft.ruleId(), draft.ruleLine(),
+                draft.ruleLabel(), draft.policyVersion(), draft.pid(), draft.comm(), draft.path(), draft.protocol(),
+                draft.srcAddr(), draft.srcPort(), draft.dstAddr(), draft.dstPort(), draft.suppressed(), draft.text(),
+                lastHash, null);
     }
 
     /** Makes what was appended visible to readers and durable against a process crash. */
@@ -118,15 +212,128 @@ final class Journal implements AutoCloseable {
         writer.flush();
     }
 
-    private void rotate() throws IOException {
+    /**
+     * Starts a new file and removes the oldest ones beyond {@code maxFiles}: at once when every
+     * record in them has left the node; otherwise not while forwarding may catch up (up to twice
+     * {@code maxFiles}), else loudly. Returns the ROTATED record draft when files were removed.
+     */
+    private Optional<AuditRecord> rotate() throws IOException {
         writer.flush();
         writer.close();
         fileIndex++;
         open();
         List<Path> files = files();
+        List<Path> removed = new ArrayList<>();
+        long removedUpTo = 0;
+        long unexported = 0;
+        long exported = exports.exportedSeq();
         for (int i = 0; i < files.size() - maxFiles; i++) {
-            Files.deleteIfExists(files.get(i));
+            Path f = files.get(i);
+            long last = lastSeqOf(f);
+            if (last > exported) {
+                if (exports.forwarding() && files.size() - i <= 2 * maxFiles) {
+                    if (heldBack++ == 0) {
+                        LOG.warn("Audit journal {}: keeping {} beyond max.files = {}: it holds records up to {} that "
+                                + "have not been forwarded yet (forwarded up to {})", dir, f.getFileName(), maxFiles, last,
+                                exported);
+                    }
+                    break;
+                }
+                unexported += last - Math.max(exported, firstSeqOf(f) - 1);
+            }
+            Files.deleteIfExists(f);
+            removed.add(f);
+            removedUpTo = last;
         }
+        if (removed.isEmpty()) {
+            return Optional.empty();
+        }
+        heldBack = 0;
+        String names = removed.get(0).getFileName() + (removed.size() > 1
+                ? ".." + removed.get(removed.size() - 1).getFileName() : "");
+        String text = "Rotation removed " + names + " (records up to " + removedUpTo + "): "
+                + (unexported == 0 ? "every record in it had left the node"
+                : unexported + " of its records had not left the node ("
+                        + (exports.forwarding() ? "forwarding is behind" : "no forwarding configured") + ")");
+        if (unexported > 0) {
+            exports.removedUnexported(text);
+        }
+        return Optional.of(new AuditRecord(0, Instant.now(), AuditRecord.TYPE_ROTATED, node, "", 0, 0, 0, 0, 0, 0, "", 0,
+                0, "", names, "", "", 0, "", 0, removedUpTo, text, null, null));
+    }
+
+    private static long lastSeqOf(Path f) throws IOException {
+        long last = 0;
+        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+            try {
+                last = RecordCodec.parse(line).seq();
+            } catch (RuntimeException ignored) {
+                // a torn line: verify() reports it
+            }
+        }
+        return last;
+    }
+
+    private static long firstSeqOf(Path f) throws IOException {
+        try (java.io.BufferedReader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+            String line = r.readLine();
+            return line == null ? 0 : RecordCodec.parse(line).seq();
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** The last record removed according to the newest ROTATED record (0: nothing was ever rotated). */
+    private static long lastRotation(List<Path> files) throws IOException {
+        long last = 0;
+        for (Path f : files) {
+            for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                if (line.contains("\"ROTATED\"")) {
+                    try {
+                        AuditRecord r = RecordCodec.parse(line);
+                        if (AuditRecord.TYPE_ROTATED.equals(r.type())) {
+                            last = r.suppressed();
+                        }
+                    } catch (RuntimeException ignored) {
+                        // verify() reports it
+                    }
+                }
+            }
+        }
+        return last;
+    }
+
+    /**
+     * A cheap check of what may have happened to the files behind the writer's back: the current
+     * file shorter than what was written to it or gone, a file missing between the oldest and the
+     * newest, the oldest file not starting where rotation left off. Empty when none of these.
+     */
+    synchronized Optional<String> quickCheck() throws IOException {
+        writer.flush();
+        Path current = dir.resolve(name(fileIndex));
+        if (!Files.exists(current)) {
+            return Optional.of("the current journal file " + current.getFileName() + " was deleted");
+        }
+        if (Files.size(current) < fileSize) {
+            return Optional.of("the current journal file " + current.getFileName() + " was cut from " + fileSize + " to "
+                    + Files.size(current) + " bytes");
+        }
+        List<Path> files = files();
+        for (int i = 1; i < files.size(); i++) {
+            if (index(files.get(i)) != index(files.get(i - 1)) + 1) {
+                return Optional.of("journal file(s) missing between " + files.get(i - 1).getFileName() + " and "
+                        + files.get(i).getFileName());
+            }
+        }
+        if (!files.isEmpty() && lastSeq > 0) {
+            long first = firstSeqOf(files.get(0));
+            if (first != 0 && first != lastRemovedSeq + 1) {
+                return Optional.of("the oldest journal file " + files.get(0).getFileName() + " starts at record " + first
+                        + " but rotation removed records up to " + lastRemovedSeq + " only: records "
+                        + (lastRemovedSeq + 1) + ".." + (first - 1) + " are missing (a file was deleted)");
+            }
+        }
+        return Optional.empty();
     }
 
     List<Path> files() throws IOException {
@@ -142,6 +349,29 @@ final class Journal implements AutoCloseable {
 
     private static String name(int index) {
         return String.format("audit-%08d.jsonl", index);
+    }
+
+    /** Up to {@code max} records after sequence number {@code seq}, oldest first (what forwarding has not sent). */
+    synchronized List<AuditRecord> recordsAfter(long seq, int max) {
+        try {
+            writer.flush();
+            List<AuditRecord> out = new ArrayList<>();
+            for (Path f : files()) {
+                for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                    try {
+                        AuditRecord r = RecordCodec.parse(line);
+                        if (r.seq() > seq && out.size() < max) {
+                            out.add(r);
+                        }
+                    } catch (RuntimeException e) {
+                        // verify() reports it
+                    }
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the audit journal in " + dir, e);
+        }
     }
 
     /** Records matching the query, oldest first; the most recent {@code limit} when limited. */
@@ -171,20 +401,43 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    /** Checks every file's chain; the oldest remaining file's first link is trusted (older files rotated out). */
-    synchronized AuditVerification verify() {
+    /**
+     * Checks every file's chain, that the oldest record kept follows the last one rotation removed
+     * (records 1.. when nothing was rotated), and that the journal still holds each anchor (a
+     * checkpoint kept off the node or beside it): its record, with its hash, unless rotated out.
+     */
+    synchronized AuditVerification verifyAgainst(List<Anchor> anchors) {
         try {
             writer.flush();
-            return verify(files());
+            return verify(files(), anchors);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the audit journal in " + dir, e);
         }
     }
 
+    /** A checkpoint to hold the journal against, and where it was kept ("the Security Server", "the local checkpoint file"). */
+    record Anchor(AuditCheckpoint checkpoint, String where) {
+    }
+
+    synchronized AuditVerification verify() {
+        return verifyAgainst(List.of());
+    }
+
     static AuditVerification verify(List<Path> files) throws IOException {
+        return verify(files, List.of());
+    }
+
+    static AuditVerification verify(List<Path> files, List<Anchor> anchors) throws IOException {
         String prev = null;
         long prevSeq = -1;
+        long first = 0;
         long records = 0;
+        long removedUpTo = 0;
+        java.util.Map<Long, String> anchored = new java.util.HashMap<>();
+        for (Anchor a : anchors) {
+            anchored.put(a.checkpoint().seq(), a.checkpoint().hash());
+        }
+        Path lastFile = files.isEmpty() ? null : files.get(files.size() - 1);
         for (Path f : files) {
             long lineNo = 0;
             for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
@@ -210,16 +463,50 @@ final class Journal implements AutoCloseable {
                     return broken(records, files, f, lineNo, r.seq(),
                             "sequence jumps from " + prevSeq + " to " + r.seq());
                 }
+                String expected = anchored.get(r.seq());
+                if (expected != null && !expected.equals(r.hash())) {
+                    return broken(records, files, f, lineNo, r.seq(), "the record is not the one that was anchored "
+                            + "with this number (hash " + abbrev(expected) + "): the journal was rewritten");
+                }
+                if (AuditRecord.TYPE_ROTATED.equals(r.type())) {
+                    removedUpTo = Math.max(removedUpTo, r.suppressed());
+                }
+                if (prevSeq < 0) {
+                    first = r.seq();
+                }
                 prev = r.hash();
                 prevSeq = r.seq();
                 records++;
             }
         }
+        if (first > 0 && first != removedUpTo + 1) {
+            return broken(records, files, files.get(0), 1, first, "the oldest record kept is " + first
+                    + " but rotation removed records up to " + removedUpTo + " only: records " + (removedUpTo + 1) + ".."
+                    + (first - 1) + " are missing (a journal file was deleted)");
+        }
+        for (Anchor a : anchors) {
+            long seq = a.checkpoint().seq();
+            if (seq > Math.max(prevSeq, 0)) {
+                return broken(records, files, lastFile == null ? "(no journal file)" : lastFile.toString(), 0, seq,
+                        "the journal ends at record " + Math.max(prevSeq, 0) + " but record " + seq + " (hash "
+                                + abbrev(a.checkpoint().hash()) + ") was anchored on " + a.checkpoint().time() + " by "
+                                + a.where() + ": records " + (Math.max(prevSeq, 0) + 1) + ".." + seq
+                                + " are missing (tail cut or file deleted)");
+            }
+        }
         return new AuditVerification(true, records, files.size(), null, 0, -1, null);
     }
 
+    private static String abbrev(String hash) {
+        return hash.length() > 12 ? hash.substring(0, 12) + "…" : hash;
+    }
+
     private static AuditVerification broken(long records, List<Path> files, Path f, long line, long seq, String why) {
-        return new AuditVerification(false, records, files.size(), f.toString(), line, seq, why);
+        return broken(records, files, f.toString(), line, seq, why);
+    }
+
+    private static AuditVerification broken(long records, List<Path> files, String f, long line, long seq, String why) {
+        return new AuditVerification(false, records, files.size(), f, line, seq, why);
     }
 
     @Override

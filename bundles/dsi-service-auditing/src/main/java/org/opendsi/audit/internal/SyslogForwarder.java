@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -48,16 +49,29 @@ final class SyslogForwarder implements AutoCloseable {
     private final BlockingQueue<AuditRecord> queue;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong sent = new AtomicLong();
+    /** Every journal record up to this sequence number has been written to the log server. */
+    private final AtomicLong exported = new AtomicLong();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Socket socket;
     private volatile String state = "connecting";
 
     SyslogForwarder(Target target, String hostname) {
+        this(target, hostname, 0, List.of());
+    }
+
+    /**
+     * @param exportedBefore every record up to this one left the node before (e.g. before a restart)
+     * @param backlog        journal records after it, sent first (what the queue cannot hold is lost
+     *                       to this server and stops the export mark there)
+     */
+    SyslogForwarder(Target target, String hostname, long exportedBefore, List<AuditRecord> backlog) {
         this.target = target;
+        this.exported.set(exportedBefore);
         this.hostname = hostname;
         this.procId = Long.toString(ProcessHandle.current().pid());
         this.queue = new ArrayBlockingQueue<>(Math.max(1, target.queueMax()));
+        backlog.forEach(this::offer);
         this.thread = new Thread(this::run, "dsi-audit-syslog " + target);
         thread.setDaemon(true);
         thread.start();
@@ -80,6 +94,11 @@ final class SyslogForwarder implements AutoCloseable {
 
     long sent() {
         return sent.get();
+    }
+
+    /** Every journal record up to this sequence number has left the node (a record lost to the queue stops it). */
+    long exportedSeq() {
+        return exported.get();
     }
 
     String state() {
@@ -115,6 +134,8 @@ final class SyslogForwarder implements AutoCloseable {
                         out.flush();
                     }
                     sent.incrementAndGet();
+                    long seq = pending.seq();
+                    exported.compareAndSet(seq - 1, seq);
                     pending = null;
                 }
             } catch (InterruptedException e) {

@@ -137,4 +137,41 @@ class AuditRuntimeTest {
             rt.close();
         }
     }
+
+    /**
+     * The attack: a remote sender floods denials from thousands of source ports (each a new "flow"
+     * for the DSM's rate limiter) to rotate real evidence out of a small journal. The evidence stays,
+     * and every flood denial is counted in some record.
+     */
+    @Test
+    void floodFromManySourcePortsCannotRotateEvidenceOut() throws Exception {
+        AuditSettings s = AuditSettings.from(Map.of("dir", dir.toString(), "buffer.size", 100_000, "node.name", "colby",
+                "max.file.bytes", 8192, "max.files", 3, "detector.denials.count", 1_000_000));
+        AuditRuntime rt = new AuditRuntime(s, "colby", (id, v) -> EventMapper.RuleRef.UNKNOWN, new AlarmOutbox(10),
+                Clock.systemUTC());
+        try {
+            // the evidence: an exec denied in context 10
+            rt.dsmEvent(Fixtures.event(DsmEvent.Type.EXEC_DENIED, 10, 20, 0));
+            int flood = 20_000;
+            for (int i = 0; i < flood; i++) {
+                rt.dsmEvent(new DsmEvent(System.currentTimeMillis() * 1_000_000L, 7, DsmEvent.Type.DENY.code(), 4, 0, 0,
+                        20, 2, 0, 0, 0x0A0000FE, 0x0A000002, 1024 + i % 60000, 5060, 17, 0, "", ""));
+            }
+            assertTrue(rt.drain(30_000));
+            rt.close(); // ends the window: the aggregate is written
+            AuditRuntime again = new AuditRuntime(s, "colby", (id, v) -> EventMapper.RuleRef.UNKNOWN,
+                    new AlarmOutbox(10), Clock.systemUTC());
+            rt = again;
+            List<AuditRecord> all = rt.query(AuditQuery.all());
+            assertTrue(all.stream().anyMatch(r -> r.type().equals(AuditRecord.TYPE_EXEC_DENIED)),
+                    "the evidence was rotated out: " + all.size() + " records kept");
+            long counted = all.stream().filter(r -> r.type().equals(AuditRecord.TYPE_DENY) && r.dstPort() == 5060)
+                    .mapToLong(r -> 1 + r.suppressed()).sum();
+            assertEquals(flood, counted, "every flood denial is journaled or counted in an aggregate");
+            assertTrue(all.stream().anyMatch(r -> r.text().startsWith("Flood aggregated: ")), all.toString());
+            assertTrue(rt.verify().intact(), rt.verify().toString());
+        } finally {
+            rt.close();
+        }
+    }
 }

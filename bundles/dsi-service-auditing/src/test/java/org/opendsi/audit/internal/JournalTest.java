@@ -129,8 +129,145 @@ class JournalTest {
             assertTrue(v.intact(), v.toString());
             assertEquals(3, v.files());
             List<AuditRecord> all = j.query(AuditQuery.all());
-            assertEquals(200, all.get(all.size() - 1).seq());
+            long rotations = all.stream().filter(r -> r.type().equals(AuditRecord.TYPE_ROTATED)).count();
+            assertTrue(rotations > 0);
+            // every removal is journaled (ROTATED records take sequence numbers too)
+            assertEquals(8199, all.get(all.size() - 1).dstPort());
+            assertTrue(all.get(all.size() - 1).seq() > 200);
             assertEquals(all.size(), v.records());
+        }
+    }
+
+    private static Journal.Anchor anchor(Journal j) {
+        return new Journal.Anchor(j.checkpoint(Instant.parse("2026-12-04T10:00:00Z")), "the Security Server");
+    }
+
+    /** The attack: cut the tail of the journal (as root, with the node stopped); the anchor shows it. */
+    @Test
+    void cutTailIsReportedAgainstTheAnchor() throws Exception {
+        Journal.Anchor a;
+        try (Journal j = new Journal(dir, 1 << 20, 5)) {
+            fill(j, 50);
+            a = anchor(j);
+        }
+        Path f = dir.resolve("audit-00000001.jsonl");
+        List<String> lines = new ArrayList<>(Files.readAllLines(f));
+        Files.write(f, lines.subList(0, 40), StandardCharsets.UTF_8);
+        try (Journal j = new Journal(dir, 1 << 20, 5)) {
+            assertTrue(j.verify().intact(), "the chain alone cannot tell");
+            AuditVerification v = j.verifyAgainst(List.of(a));
+            assertFalse(v.intact());
+            assertEquals(50, v.seq());
+            assertTrue(v.problem().contains("the journal ends at record 40 but record 50")
+                    && v.problem().contains("anchored on 2026-12-04T10:00:00Z by the Security Server")
+                    && v.problem().contains("records 41..50 are missing"), v.problem());
+        }
+    }
+
+    /** The same cut while the node runs: the writer notices its file got shorter. */
+    @Test
+    void cutTailWhileRunningIsNoticed() throws Exception {
+        try (Journal j = new Journal(dir, 1 << 20, 5)) {
+            fill(j, 20);
+            assertEquals(java.util.Optional.empty(), j.quickCheck());
+            Path f = dir.resolve("audit-00000001.jsonl");
+            List<String> lines = new ArrayList<>(Files.readAllLines(f));
+            Files.write(f, lines.subList(0, 10), StandardCharsets.UTF_8);
+            String p = j.quickCheck().orElseThrow();
+            assertTrue(p.contains("audit-00000001.jsonl was cut from"), p);
+        }
+    }
+
+    /** The attack: delete the oldest journal file; the newest rotation mark shows records are missing. */
+    @Test
+    void deletedOldestFileIsReported() throws Exception {
+        try (Journal j = new Journal(dir, 4096, 3)) {
+            fill(j, 200);
+            assertTrue(j.verify().intact());
+            List<Path> files = j.files();
+            Files.delete(files.get(0));
+            String p = j.quickCheck().orElseThrow();
+            assertTrue(p.contains("records") && p.contains("are missing (a file was deleted)"), p);
+            AuditVerification v = j.verify();
+            assertFalse(v.intact());
+            assertTrue(v.problem().contains("are missing (a journal file was deleted)"), v.problem());
+        }
+    }
+
+    /** A middle file deleted: a gap in the file numbers and a broken link. */
+    @Test
+    void deletedMiddleFileIsReported() throws Exception {
+        try (Journal j = new Journal(dir, 4096, 3)) {
+            fill(j, 200);
+            Files.delete(j.files().get(1));
+            assertTrue(j.quickCheck().orElseThrow().contains("missing between"));
+            assertFalse(j.verify().intact());
+        }
+    }
+
+    /** The whole chain rewritten consistently (same count): only the anchor's hash can tell. */
+    @Test
+    void rewrittenChainIsReportedAgainstTheAnchor() throws Exception {
+        Journal.Anchor a;
+        try (Journal j = new Journal(dir, 1 << 20, 5)) {
+            fill(j, 10);
+            a = anchor(j);
+        }
+        for (Path f : Files.list(dir).toList()) {
+            Files.delete(f);
+        }
+        try (Journal j = new Journal(dir, 1 << 20, 5)) {
+            for (int i = 0; i < 10; i++) {
+                j.append(Fixtures.record(Fixtures.deny(9000 + i)));
+            }
+            j.flush();
+            assertTrue(j.verify().intact());
+            AuditVerification v = j.verifyAgainst(List.of(a));
+            assertFalse(v.intact());
+            assertEquals(10, v.seq());
+            assertTrue(v.problem().contains("was rewritten"), v.problem());
+        }
+    }
+
+    /** Records that have not left the node are kept while forwarding may catch up, then removed loudly. */
+    @Test
+    void rotationKeepsWhatHasNotLeftTheNode() throws Exception {
+        java.util.concurrent.atomic.AtomicLong exported = new java.util.concurrent.atomic.AtomicLong();
+        List<String> loud = new ArrayList<>();
+        try (Journal j = new Journal(dir, 4096, 3)) {
+            j.setExports(new Journal.Exports() {
+                @Override
+                public long exportedSeq() {
+                    return exported.get();
+                }
+
+                @Override
+                public boolean forwarding() {
+                    return true;
+                }
+
+                @Override
+                public void removedUnexported(String what) {
+                    loud.add(what);
+                }
+            });
+            // about five records per file: 23 records need five files, beyond max.files = 3
+            fill(j, 23);
+            assertTrue(j.files().size() > 3 && j.files().size() <= 6, j.files().toString());
+            assertTrue(loud.isEmpty(), loud.toString());
+            // forwarding catches up: the files beyond max.files go, silently and journaled
+            exported.set(j.lastSeq());
+            fill(j, 10);
+            assertEquals(3, j.files().size());
+            assertTrue(loud.isEmpty(), loud.toString());
+            assertTrue(j.verify().intact());
+            // forwarding stops for good: beyond twice max.files the oldest go, loudly
+            exported.set(j.lastSeq());
+            fill(j, 400);
+            assertTrue(j.files().size() <= 6, j.files().toString());
+            assertFalse(loud.isEmpty());
+            assertTrue(loud.get(0).contains("had not left the node (forwarding is behind)"), loud.get(0));
+            assertTrue(j.verify().intact(), j.verify().toString());
         }
     }
 
