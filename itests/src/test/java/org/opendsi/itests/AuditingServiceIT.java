@@ -277,5 +277,23 @@ public class AuditingServiceIT extends DsiTestSupport {
             Thread.sleep(100);
         }
         assertTrue(after, after.contains("13@1"));
+
+        // 7. the attack on the evidence: the journal's tail cut behind the running service. It notices
+        //    (checkpoint.seconds), journals it, raises a HIGH alarm that reaches the SS (dsi:alarms),
+        //    and dsi:audit --verify reports it.
+        setConfig("checkpoint.seconds", "1");
+        java.nio.file.Path dir = java.nio.file.Path.of(System.getProperty("karaf.data"), "dsi", "audit");
+        java.nio.file.Path current;
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(dir)) {
+            current = files.filter(f -> f.getFileName().toString().matches("audit-\\d{8}\\.jsonl")).sorted()
+                    .reduce((older, newer) -> newer).orElseThrow();
+        }
+        List<String> lines = java.nio.file.Files.readAllLines(current, StandardCharsets.UTF_8);
+        assertTrue(lines.toString(), lines.size() >= 4);
+        java.nio.file.Files.write(current, lines.subList(0, lines.size() / 2), StandardCharsets.UTF_8);
+        await("the cut journal raises an alarm", () -> alarms().contains("is not intact")
+                && alarms().contains("was cut from"));
+        String broken = executeFailing("dsi:audit --verify");
+        assertTrue(broken, broken.contains("Audit journal BROKEN"));
     }
 }

@@ -41,4 +41,9 @@ public interface ServerStore {
 
     /** Published versions kept, ascending. */
     List<Long> policyVersions();
+
+    /** The audit anchor of a node: the newest checkpoint it reported (see {@link StoredCheckpoint}). */
+    Optional<StoredCheckpoint> auditAnchor(int snid);
+
+    void putAuditAnchor(int snid, StoredCheckpoint checkpoint);
 }

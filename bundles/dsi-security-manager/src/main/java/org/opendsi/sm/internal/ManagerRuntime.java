@@ -26,6 +26,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.opendsi.api.alarm.Alarm;
 import org.opendsi.api.alarm.AlarmPriority;
 import org.opendsi.api.alarm.AlarmService;
+import org.opendsi.api.audit.AuditAnchor;
+import org.opendsi.api.audit.AuditCheckpoint;
 import org.opendsi.api.policy.PolicyException;
 import org.opendsi.api.policy.PolicyService;
 import org.opendsi.api.policy.PolicyVersion;
@@ -47,6 +49,7 @@ import org.opendsi.scc.SccTransport;
 import org.opendsi.sm.ManagerStatus;
 import org.opendsi.sm.SecurityManagerService;
 import org.opendsi.ss.protocol.AtomicFiles;
+import org.opendsi.ss.protocol.AuditCheckpoints;
 import org.opendsi.ss.protocol.ClusterTopics;
 import org.opendsi.ss.protocol.JoinClient;
 import org.opendsi.ss.protocol.JoinToken;
@@ -64,7 +67,7 @@ import org.slf4j.LoggerFactory;
  * {@code policy.json} (the last good signed policy: envelope and full source), {@code alarms.journal}
  * (the alarm queue), {@code ss.properties} (the Security Server given at join).
  */
-public final class ManagerRuntime implements SecurityManagerService, AlarmService, AutoCloseable {
+public final class ManagerRuntime implements SecurityManagerService, AlarmService, AuditAnchor, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ManagerRuntime.class);
 
@@ -85,6 +88,10 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
     private volatile SignedPolicy signed;
     private volatile byte[] signedXml;
     private volatile String lastError;
+    /** The auditing service's newest checkpoint not yet stored by the SS, and the SS's anchor for this node. */
+    private final java.util.concurrent.atomic.AtomicReference<AuditCheckpoint> pendingCheckpoint =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private volatile AuditCheckpoint anchoredCheckpoint;
     /**
      * Certificate renewal check: first after 30 s, then every 60 s. Package-private and settable
      * (before {@link #start()}) only so that tests with certificates valid for seconds can check
@@ -229,6 +236,9 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         try {
             SccMessage reply = cl.request(ClusterTopics.HELLO, hello, SccPriority.CONTROL, Duration.ofSeconds(10)).get();
             onCrl(reply.payload());
+            if (reply.payload().has("auditAnchor")) {
+                anchoredCheckpoint = AuditCheckpoints.fromJson(reply.payload().get("auditAnchor"));
+            }
             LOG.info("Security Manager: connected to the Security Server (its policy version {}, ours {})",
                     reply.payload().path("version").asLong(), s == null ? 0 : s.version());
         } catch (Exception e) {
@@ -237,7 +247,39 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
             return;
         }
         flushAlarms();
+        sendCheckpoint();
         publishStatus();
+    }
+
+    // ---------------------------------------------------------------- audit anchor
+
+    @Override
+    public void checkpoint(AuditCheckpoint c) {
+        pendingCheckpoint.set(c);
+        executor.execute(this::sendCheckpoint);
+    }
+
+    @Override
+    public Optional<AuditCheckpoint> anchored() {
+        return Optional.ofNullable(anchoredCheckpoint);
+    }
+
+    /** The newest checkpoint, signed with the channel key, to the SS; kept until it is stored there. */
+    private void sendCheckpoint() {
+        AuditCheckpoint c = pendingCheckpoint.get();
+        SccClient cl = client;
+        if (c == null || cl == null || cl.state() != SccConnectionState.CONNECTED || !keys.isJoined()) {
+            return;
+        }
+        try {
+            ObjectNode o = AuditCheckpoints.signed(keys.snid(), c, keys.channelCredentials().privateKey());
+            SccMessage reply = cl.request(ClusterTopics.AUDIT_CHECKPOINT, o, SccPriority.CONTROL, Duration.ofSeconds(10))
+                    .get();
+            anchoredCheckpoint = AuditCheckpoints.fromJson(reply.payload().get("anchor"));
+            pendingCheckpoint.compareAndSet(c, null);
+        } catch (Exception e) {
+            LOG.debug("Security Manager: audit checkpoint not delivered: {}", rootMessage(e));
+        }
     }
 
     private void onCrl(JsonNode payload) {

@@ -81,7 +81,7 @@ public class SecurityManagerComponent {
         p.put("dsi.node.role", cfg.role().label());
         p.put("dsi.cluster", cfg.cluster());
         registrations.add(context.registerService(new String[] {SecurityManagerService.class.getName(),
-                AlarmService.class.getName()}, rt, p));
+                AlarmService.class.getName(), org.opendsi.api.audit.AuditAnchor.class.getName()}, rt, p));
     }
 
     private void stop() {

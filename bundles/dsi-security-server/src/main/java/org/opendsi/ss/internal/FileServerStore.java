@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.opendsi.ss.NodeRecord;
 import org.opendsi.ss.NodeState;
 import org.opendsi.ss.ServerStore;
+import org.opendsi.ss.StoredCheckpoint;
 import org.opendsi.ss.StoredAlarm;
 import org.opendsi.ss.protocol.AtomicFiles;
 import org.opendsi.ss.protocol.Json;
@@ -39,6 +40,7 @@ public final class FileServerStore implements ServerStore {
     private final Map<Integer, NodeRecord> nodes = new TreeMap<>(Integer::compareUnsigned);
     private final Map<String, StoredAlarm> alarms = new LinkedHashMap<>();
     private final Set<Integer> compromised = new TreeSet<>(Integer::compareUnsigned);
+    private final Map<Integer, StoredCheckpoint> anchors = new TreeMap<>(Integer::compareUnsigned);
 
     public FileServerStore(Path dir) {
         this(dir, 100_000, 100);
@@ -214,6 +216,30 @@ public final class FileServerStore implements ServerStore {
         for (JsonNode o : read("compromised.json")) {
             compromised.add((int) o.asLong());
         }
+        for (JsonNode o : read("audit-anchors.json")) {
+            anchors.put((int) o.path("snid").asLong(), new StoredCheckpoint(
+                    org.opendsi.ss.protocol.AuditCheckpoints.fromJson(o.get("checkpoint")), Json.textOr(o, "signature", ""),
+                    Json.instant(o, "receivedAt")));
+        }
+    }
+
+    @Override
+    public synchronized Optional<StoredCheckpoint> auditAnchor(int snid) {
+        return Optional.ofNullable(anchors.get(snid));
+    }
+
+    @Override
+    public synchronized void putAuditAnchor(int snid, StoredCheckpoint c) {
+        anchors.put(snid, c);
+        ArrayNode a = Json.MAPPER.createArrayNode();
+        anchors.forEach((n, s) -> {
+            ObjectNode o = a.addObject();
+            o.put("snid", Integer.toUnsignedLong(n));
+            o.set("checkpoint", org.opendsi.ss.protocol.AuditCheckpoints.toJson(s.checkpoint()));
+            o.put("signature", s.signature());
+            Json.put(o, "receivedAt", s.receivedAt());
+        });
+        write("audit-anchors.json", a);
     }
 
     /** For tests and listings: when the store was opened. */

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,6 +23,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.opendsi.api.alarm.Alarm;
 import org.opendsi.api.alarm.AlarmPriority;
+import org.opendsi.api.audit.AuditCheckpoint;
 import org.opendsi.api.alarm.AlarmService;
 import org.opendsi.api.policy.PolicyException;
 import org.opendsi.api.policy.PolicyListener;
@@ -51,6 +53,7 @@ import org.opendsi.ss.NodeState;
 import org.opendsi.ss.SecurityServer;
 import org.opendsi.ss.ServerStatus;
 import org.opendsi.ss.ServerStore;
+import org.opendsi.ss.StoredCheckpoint;
 import org.opendsi.ss.StoredAlarm;
 import org.opendsi.ss.protocol.ClusterTopics;
 import org.opendsi.ss.protocol.JoinException;
@@ -146,6 +149,7 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
         s.onRequest(ClusterTopics.HELLO, this::onHello);
         s.onRequest(ClusterTopics.ALARM, this::onAlarm);
         s.onRequest(ClusterTopics.RENEW, this::onRenew);
+        s.onRequest(ClusterTopics.AUDIT_CHECKPOINT, this::onAuditCheckpoint);
         s.onRequest(ClusterTopics.POLICY_SNAPSHOT, (peer, m) -> {
             requireNode(peer); // every SCC peer is a node today (ClusterTrust); said here too, where it matters
             Current cur = current;
@@ -319,6 +323,8 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
             Current cur = current;
             o.put("version", cur == null ? 0 : cur.envelope().version());
             o.put("crl", Json.b64(Json.der(ca.crl())));
+            store.auditAnchor(snid).ifPresent(a -> o.set("auditAnchor",
+                    org.opendsi.ss.protocol.AuditCheckpoints.toJson(a.checkpoint())));
             executor.execute(() -> sendPolicy(peer.id(), snid));
             return (JsonNode) o;
         }, executor);
@@ -337,6 +343,47 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
             ObjectNode o = Json.object();
             o.put("stored", true);
             o.put("duplicate", !fresh);
+            return (JsonNode) o;
+        }, executor);
+    }
+
+    /** (snid, seq) of journals already reported as gone back or rewritten: one alarm each. */
+    private final Set<String> auditReported = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A node's audit checkpoint, signed with its channel key. Kept when it is the newest; a
+     * checkpoint behind the kept one (a cut tail, deleted files, a journal started over) or with
+     * the same number but another hash (a rewritten chain) raises a HIGH alarm, once.
+     */
+    private java.util.concurrent.CompletionStage<JsonNode> onAuditCheckpoint(SccPeer peer, SccMessage m) {
+        return CompletableFuture.supplyAsync(() -> {
+            int snid = requireNode(peer);
+            AuditCheckpoint c = org.opendsi.ss.protocol.AuditCheckpoints.verified(snid, m.payload(),
+                    peer.certificateChain().get(0).getPublicKey());
+            Optional<StoredCheckpoint> kept = store.auditAnchor(snid);
+            String name = store.node(snid).map(NodeRecord::name).orElse("?");
+            if (kept.isPresent()) {
+                AuditCheckpoint k = kept.get().checkpoint();
+                String problem = null;
+                if (c.seq() < k.seq()) {
+                    problem = "went back: record " + k.seq() + " was anchored here on " + k.time() + ", now its journal"
+                            + " ends at record " + c.seq() + " (records " + (c.seq() + 1) + ".." + k.seq()
+                            + " are gone: tail cut, files deleted or journal started over)";
+                } else if (c.seq() == k.seq() && !c.hash().equals(k.hash())) {
+                    problem = "was rewritten: record " + k.seq() + " anchored here on " + k.time()
+                            + " had another hash";
+                }
+                if (problem != null && auditReported.add(snid + ":" + c.seq() + ":" + c.hash())) {
+                    raise(AlarmPriority.HIGH, "audit-anchor", "Audit journal of node " + Integer.toUnsignedString(snid)
+                            + " (" + name + ") " + problem);
+                }
+            }
+            if (kept.isEmpty() || c.seq() > kept.get().checkpoint().seq()) {
+                store.putAuditAnchor(snid, new StoredCheckpoint(c, m.payload().path("signature").asText(), Instant.now()));
+            }
+            ObjectNode o = Json.object();
+            o.set("anchor", org.opendsi.ss.protocol.AuditCheckpoints.toJson(store.auditAnchor(snid).orElseThrow()
+                    .checkpoint()));
             return (JsonNode) o;
         }, executor);
     }

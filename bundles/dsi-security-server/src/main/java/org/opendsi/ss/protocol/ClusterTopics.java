@@ -16,6 +16,11 @@ public final class ClusterTopics {
     public static final String ALARM = "dsi/alarm";
     /** SM -> SS, periodic: node status. */
     public static final String STATUS = "dsi/status";
+    /**
+     * SM -> SS request: the node's audit journal checkpoint, signed with its channel key
+     * ({@link AuditCheckpoints}); the reply carries the anchor the SS keeps for the node.
+     */
+    public static final String AUDIT_CHECKPOINT = "dsi/audit-checkpoint";
     /** SM -> SS request: certificate renewal. */
     public static final String RENEW = "dsi/renew";
 

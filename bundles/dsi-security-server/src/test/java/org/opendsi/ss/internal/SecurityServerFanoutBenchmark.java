@@ -250,6 +250,8 @@ public final class SecurityServerFanoutBenchmark {
         @Override public void putPolicy(long version, byte[] xml) { d.putPolicy(version, xml); }
         @Override public Optional<byte[]> policy(long version) { return d.policy(version); }
         @Override public List<Long> policyVersions() { return d.policyVersions(); }
+        @Override public java.util.Optional<org.opendsi.ss.StoredCheckpoint> auditAnchor(int n) { return d.auditAnchor(n); }
+        @Override public void putAuditAnchor(int n, org.opendsi.ss.StoredCheckpoint c) { d.putAuditAnchor(n, c); }
     }
 
     private static void securityServer(int n, Path policyFile) throws Exception {

@@ -51,7 +51,7 @@ public class AuditCommand implements Action {
     @Option(name = "--follow-for", description = "With --follow: stop following after this duration (e.g. 30s)")
     String followFor;
 
-    @Option(name = "--verify", description = "Verify the journal's SHA-256 chain and report the first broken link")
+    @Option(name = "--verify", description = "Verify the journal: its SHA-256 chain, that no file was deleted (rotation marks), and its tail against the checkpoints kept beside it and on the Security Server; report the first problem")
     boolean verify;
 
     @Option(name = "--no-format", description = "Print tables without borders, for scripts")
@@ -67,11 +67,12 @@ public class AuditCommand implements Action {
         if (verify) {
             AuditVerification v = audit.verify();
             if (v.intact()) {
-                out.println("Audit journal intact: " + v.records() + " records in " + v.files() + " file(s), every hash and link verified"
+                out.println("Audit journal intact: " + v.records() + " records in " + v.files() + " file(s), every hash, link,"
+                        + " rotation mark and checkpoint verified"
                         + (audit.dropped() > 0 ? "; " + audit.dropped() + " records lost to buffer overflow since start (journaled as LOST)" : ""));
                 return null;
             }
-            throw new IllegalStateException("Audit journal BROKEN at " + v.file() + " line " + v.line()
+            throw new IllegalStateException("Audit journal BROKEN at " + v.file() + (v.line() > 0 ? " line " + v.line() : "")
                     + (v.seq() >= 0 ? " (record " + v.seq() + ")" : "") + ": " + v.problem() + "; "
                     + v.records() + " records before it verified");
         }
