@@ -1,7 +1,7 @@
 /**
  * DSI's PKI, as used by the Security Server ({@link org.opendsi.keys.ClusterCa},
  * {@link org.opendsi.keys.JoinTokens}) and by each Security Manager ({@link org.opendsi.keys.NodeKeys},
- * {@link org.opendsi.keys.RenewalScheduler}), the TLS helpers for the SCC ({@link org.opendsi.keys.DsiTls}),
+ * {@link org.opendsi.keys.CertificateRenewal}), the TLS helpers for the SCC ({@link org.opendsi.keys.DsiTls}),
  * SPIFFE-style ids ({@link org.opendsi.keys.SpiffeIds}), and the SPIs {@link org.opendsi.keys.KeyStoreProvider}
  * and {@link org.opendsi.keys.KeyManagementService}.
  */

@@ -50,7 +50,7 @@ class RenewalTest {
         List<CertificateRole> notified = new ArrayList<>();
         node.addListener(notified::add);
         // the SM's renewer: over the SCC to the SS, which knows the authenticated peer
-        RenewalScheduler scheduler = new RenewalScheduler(node,
+        CertificateRenewal scheduler = new CertificateRenewal(node,
                 req -> CompletableFuture.completedFuture(f.ca.renew(req, node.id())), Duration.ofSeconds(5));
         assertEquals(List.of(), scheduler.renewDue(), "nothing due yet");
 

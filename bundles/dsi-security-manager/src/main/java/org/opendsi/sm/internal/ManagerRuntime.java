@@ -31,6 +31,7 @@ import org.opendsi.api.audit.AuditCheckpoint;
 import org.opendsi.api.policy.PolicyException;
 import org.opendsi.api.policy.PolicyService;
 import org.opendsi.api.policy.PolicyVersion;
+import org.opendsi.keys.CertificateRenewal;
 import org.opendsi.keys.CertificateRole;
 import org.opendsi.keys.Credentials;
 import org.opendsi.keys.NodeKeys;
@@ -448,25 +449,30 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
             return;
         }
         try {
-            for (CertificateRole role : keys.dueForRenewal()) {
-                RenewalRequest req = keys.prepareRenewal(role);
-                ObjectNode o = Json.object();
-                o.put("role", role.name());
-                o.put("csr", Json.b64(req.csr()));
-                o.put("current", Json.b64(Json.der(req.current())));
-                o.put("proof", Json.b64(req.proof()));
-                SccMessage reply = cl.request(ClusterTopics.RENEW, o, SccPriority.CONTROL, Duration.ofSeconds(20)).get();
-                X509Certificate cert = Json.certificate(Json.unb64(reply.payload(), "certificate"));
-                keys.installRenewal(role, cert);
-                LOG.info("Security Manager: {} certificate renewed (expires {})", role, cert.getNotAfter().toInstant());
+            CertificateRenewal renewal = new CertificateRenewal(keys, req -> renewOverScc(cl, req), Duration.ofSeconds(20));
+            for (CertificateRole role : renewal.renewDue()) {
                 if (role == CertificateRole.CHANNEL) {
                     presentRenewedChannelCertificate(cl);
                 }
+            }
+            if (renewal.lastFailure() != null) {
+                lastError = renewal.lastFailure();
             }
         } catch (Exception e) {
             lastError = "renewal failed: " + rootMessage(e);
             LOG.warn("Security Manager: {}", lastError);
         }
+    }
+
+    /** One renewal request to the SS over the SCC; completes with the new certificate. */
+    private static java.util.concurrent.CompletionStage<X509Certificate> renewOverScc(SccClient cl, RenewalRequest req) {
+        ObjectNode o = Json.object();
+        o.put("role", req.role().name());
+        o.put("csr", Json.b64(req.csr()));
+        o.put("current", Json.b64(Json.der(req.current())));
+        o.put("proof", Json.b64(req.proof()));
+        return cl.request(ClusterTopics.RENEW, o, SccPriority.CONTROL, Duration.ofSeconds(20))
+                .thenApply(reply -> Json.certificate(Json.unb64(reply.payload(), "certificate")));
     }
 
     /** When the root CRL that was reported stale was issued (one alarm per stale CRL). */
