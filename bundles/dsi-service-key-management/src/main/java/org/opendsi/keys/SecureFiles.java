@@ -91,6 +91,12 @@ public final class SecureFiles {
         if (posix(file)) {
             Files.setPosixFilePermissions(file, FILE_600);
         }
+        // the rename is durable only once the folder is
+        try (java.nio.channels.FileChannel d = java.nio.channels.FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // some file systems cannot fsync a directory; the rename is still atomic
+        }
     }
 
     public static void writeAtomic(Path file, String text) throws IOException {

@@ -17,8 +17,8 @@ import java.util.Optional;
 
 import org.opendsi.api.alarm.Alarm;
 import org.opendsi.api.alarm.AlarmPriority;
-import org.opendsi.ss.protocol.AtomicFiles;
-import org.opendsi.ss.protocol.Json;
+import org.opendsi.keys.SecureFiles;
+import org.opendsi.cluster.protocol.Json;
 
 /**
  * The Security Manager's bounded, persistent queue of alarms not yet stored by the Security Server.
@@ -161,7 +161,7 @@ final class AlarmQueue implements AutoCloseable {
         if (out != null) {
             out.close();
         }
-        AtomicFiles.write(file, b.toString().getBytes(StandardCharsets.UTF_8));
+        SecureFiles.writeAtomic(file, b.toString().getBytes(StandardCharsets.UTF_8));
         out = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         garbage = 0;
     }

@@ -49,17 +49,18 @@ import org.opendsi.scc.SccPriority;
 import org.opendsi.scc.SccTransport;
 import org.opendsi.sm.ManagerStatus;
 import org.opendsi.sm.SecurityManagerService;
-import org.opendsi.ss.protocol.AtomicFiles;
-import org.opendsi.ss.protocol.AuditCheckpoints;
-import org.opendsi.ss.protocol.ClusterTopics;
-import org.opendsi.ss.protocol.JoinClient;
-import org.opendsi.ss.protocol.JoinToken;
-import org.opendsi.ss.protocol.Json;
-import org.opendsi.ss.protocol.NodeConfig;
-import org.opendsi.ss.protocol.PolicyMessage;
-import org.opendsi.ss.protocol.PolicySignatureException;
-import org.opendsi.ss.protocol.PolicySignatures;
-import org.opendsi.ss.protocol.SignedPolicy;
+import org.opendsi.keys.SecureFiles;
+import org.opendsi.cluster.protocol.AuditCheckpoints;
+import org.opendsi.cluster.protocol.ClusterMessages;
+import org.opendsi.cluster.protocol.ClusterTopics;
+import org.opendsi.cluster.protocol.JoinClient;
+import org.opendsi.cluster.protocol.JoinToken;
+import org.opendsi.cluster.protocol.Json;
+import org.opendsi.cluster.protocol.NodeConfig;
+import org.opendsi.cluster.protocol.PolicyMessage;
+import org.opendsi.cluster.protocol.PolicySignatureException;
+import org.opendsi.cluster.protocol.PolicySignatures;
+import org.opendsi.cluster.protocol.SignedPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -202,7 +203,9 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
                 .build();
         SccClient cl = transport.createClient(sc, opts, ssHost, ssPort);
         cl.subscribe(ClusterTopics.POLICY, (peer, m) -> executor.execute(() -> onPolicy(m)));
-        cl.subscribe(ClusterTopics.CRL, (peer, m) -> executor.execute(() -> onCrl(m.payload())));
+        cl.subscribe(ClusterTopics.CRL, (peer, m) -> executor.execute(() -> onCrl(() ->
+                ClusterMessages.crlUpdate(m.payload()).crl())));
+        // (decoded inside onCrl: a CRL that cannot even be decoded is reported like one that does not verify)
         cl.addStateListener((state, cause) -> {
             if (state == SccConnectionState.CONNECTED) {
                 executor.execute(this::onConnected);
@@ -219,7 +222,7 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         Credentials c = keys.channelCredentials();
         java.util.function.Supplier<Collection<X509CRL>> crls = () -> (Collection<X509CRL>) keys.crls();
         return new SccCredentials(c.privateKey(), c.chain(), c.trustAnchors(), crls,
-                org.opendsi.ss.protocol.ClusterTrust.securityServerOf(cfg.cluster(), c.trustAnchors(), crls));
+                org.opendsi.cluster.protocol.ClusterTrust.securityServerOf(cfg.cluster(), c.trustAnchors(), crls));
     }
 
     private void onConnected() {
@@ -227,21 +230,17 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         if (cl == null) {
             return;
         }
-        ObjectNode hello = Json.object();
-        hello.put("snid", Integer.toUnsignedLong(keys.snid()));
-        hello.put("name", cfg.name());
-        hello.put("address", cfg.address());
         SignedPolicy s = signed;
-        hello.put("version", s == null ? 0 : s.version());
-        hello.put("sha256", s == null ? "" : s.sha256());
+        ClusterMessages.Hello hello = new ClusterMessages.Hello(keys.snid(), cfg.name(), cfg.address(),
+                s == null ? 0 : s.version(), s == null ? "" : s.sha256());
         try {
-            SccMessage reply = cl.request(ClusterTopics.HELLO, hello, SccPriority.CONTROL, Duration.ofSeconds(10)).get();
-            onCrl(reply.payload());
-            if (reply.payload().has("auditAnchor")) {
-                anchoredCheckpoint = AuditCheckpoints.fromJson(reply.payload().get("auditAnchor"));
-            }
+            SccMessage m = cl.request(ClusterTopics.HELLO, ClusterMessages.encode(hello), SccPriority.CONTROL,
+                    Duration.ofSeconds(10)).get();
+            ClusterMessages.HelloReply reply = ClusterMessages.helloReply(m.payload());
+            onCrl(reply::crl);
+            reply.auditAnchor().ifPresent(a -> anchoredCheckpoint = a);
             LOG.info("Security Manager: connected to the Security Server (its policy version {}, ours {})",
-                    reply.payload().path("version").asLong(), s == null ? 0 : s.version());
+                    reply.version(), s == null ? 0 : s.version());
         } catch (Exception e) {
             lastError = "hello refused: " + rootMessage(e);
             LOG.warn("Security Manager: {}", lastError);
@@ -276,19 +275,16 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
             ObjectNode o = AuditCheckpoints.signed(keys.snid(), c, keys.channelCredentials().privateKey());
             SccMessage reply = cl.request(ClusterTopics.AUDIT_CHECKPOINT, o, SccPriority.CONTROL, Duration.ofSeconds(10))
                     .get();
-            anchoredCheckpoint = AuditCheckpoints.fromJson(reply.payload().get("anchor"));
+            anchoredCheckpoint = ClusterMessages.checkpointStored(reply.payload()).anchor();
             pendingCheckpoint.compareAndSet(c, null);
         } catch (Exception e) {
             LOG.debug("Security Manager: audit checkpoint not delivered: {}", rootMessage(e));
         }
     }
 
-    private void onCrl(JsonNode payload) {
-        if (!payload.has("crl")) {
-            return;
-        }
+    private void onCrl(java.util.function.Supplier<X509CRL> decoded) {
         try {
-            if (keys.updateCrl(Json.crl(Json.unb64(payload, "crl")))) {
+            if (keys.updateCrl(decoded.get())) {
                 LOG.info("Security Manager: new revocation list installed");
                 SccClient cl = client;
                 if (cl != null) {
@@ -350,7 +346,7 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
                         + compiled.digest() + ", the signature is for " + env.digest());
             }
             enforce(env, xml);
-            AtomicFiles.write(dir.resolve("policy.json"), Json.bytes(PolicyMessage.full(env, xml).toJson()));
+            SecureFiles.writeAtomic(dir.resolve("policy.json"), Json.bytes(PolicyMessage.full(env, xml).toJson()));
             signed = env;
             signedXml = xml;
             lastError = null;
@@ -374,13 +370,8 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         if (cl == null) {
             return;
         }
-        ObjectNode o = Json.object();
-        o.put("version", version);
-        o.put("ok", error == null);
-        if (error != null) {
-            o.put("error", error);
-        }
-        cl.publish(ClusterTopics.POLICY_ACK, o, SccPriority.CONTROL).exceptionally(e -> null);
+        cl.publish(ClusterTopics.POLICY_ACK, ClusterMessages.encode(new ClusterMessages.PolicyAck(version, error)),
+                SccPriority.CONTROL).exceptionally(e -> null);
     }
 
     private void publishStatus() {
@@ -388,14 +379,12 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         if (cl == null || cl.state() != SccConnectionState.CONNECTED) {
             return;
         }
-        ObjectNode o = Json.object();
         SignedPolicy s = signed;
-        o.put("version", s == null ? 0 : s.version());
-        o.put("policyVersion", policyService.current().map(PolicyVersion::version).orElse(0L));
-        o.put("digest", policyService.current().map(v -> v.summary().digest()).orElse(""));
-        o.put("queuedAlarms", queue.size());
-        Json.put(o, "certExpiry", keys.isJoined() ? keys.channelCertificate().getNotAfter().toInstant() : null);
-        cl.publish(ClusterTopics.STATUS, o, SccPriority.CONTROL).exceptionally(e -> null);
+        ClusterMessages.Status st = new ClusterMessages.Status(s == null ? 0 : s.version(),
+                policyService.current().map(PolicyVersion::version).orElse(0L),
+                policyService.current().map(v -> v.summary().digest()).orElse(""), queue.size(),
+                keys.isJoined() ? keys.channelCertificate().getNotAfter().toInstant() : null);
+        cl.publish(ClusterTopics.STATUS, ClusterMessages.encode(st), SccPriority.CONTROL).exceptionally(e -> null);
     }
 
     // ---------------------------------------------------------------- alarms
@@ -426,7 +415,8 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
             Optional<Alarm> next;
             while ((next = queue.peek()).isPresent()) {
                 Alarm a = next.get();
-                cl.request(ClusterTopics.ALARM, Json.alarm(a), SccPriority.ALARM, Duration.ofSeconds(10)).get();
+                ClusterMessages.alarmStored(cl.request(ClusterTopics.ALARM, Json.alarm(a), SccPriority.ALARM,
+                        Duration.ofSeconds(10)).get().payload());
                 queue.remove(a.id());
             }
         } catch (Exception e) {
@@ -466,13 +456,8 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
 
     /** One renewal request to the SS over the SCC; completes with the new certificate. */
     private static java.util.concurrent.CompletionStage<X509Certificate> renewOverScc(SccClient cl, RenewalRequest req) {
-        ObjectNode o = Json.object();
-        o.put("role", req.role().name());
-        o.put("csr", Json.b64(req.csr()));
-        o.put("current", Json.b64(Json.der(req.current())));
-        o.put("proof", Json.b64(req.proof()));
-        return cl.request(ClusterTopics.RENEW, o, SccPriority.CONTROL, Duration.ofSeconds(20))
-                .thenApply(reply -> Json.certificate(Json.unb64(reply.payload(), "certificate")));
+        return cl.request(ClusterTopics.RENEW, ClusterMessages.encode(req), SccPriority.CONTROL, Duration.ofSeconds(20))
+                .thenApply(reply -> ClusterMessages.renewed(reply.payload()).certificate());
     }
 
     /** When the root CRL that was reported stale was issued (one alarm per stale CRL). */
@@ -558,7 +543,7 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         p.setProperty("ss.port", Integer.toString(ssPort));
         StringWriter w = new StringWriter();
         p.store(w, "Security Server of this node (from dsi:join); overrides ss.host/ss.port of org.opendsi.node");
-        AtomicFiles.write(dir.resolve("ss.properties"), w.toString().getBytes(StandardCharsets.UTF_8));
+        SecureFiles.writeAtomic(dir.resolve("ss.properties"), w.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     // ---------------------------------------------------------------- status

@@ -10,7 +10,7 @@ import org.opendsi.api.policy.PolicyService;
 import org.opendsi.keys.KeyManagementService;
 import org.opendsi.scc.SccTransport;
 import org.opendsi.sm.SecurityManagerService;
-import org.opendsi.ss.protocol.NodeConfig;
+import org.opendsi.cluster.protocol.NodeConfig;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;

@@ -26,9 +26,9 @@ import org.opendsi.policy.internal.PolicyServiceImpl;
 import org.opendsi.scc.SccTransport;
 import org.opendsi.ss.internal.FileServerStore;
 import org.opendsi.ss.internal.ServerRuntime;
-import org.opendsi.ss.protocol.AuditCheckpoints;
-import org.opendsi.ss.protocol.NodeConfig;
-import org.opendsi.ss.protocol.NodeRole;
+import org.opendsi.cluster.protocol.AuditCheckpoints;
+import org.opendsi.cluster.protocol.NodeConfig;
+import org.opendsi.cluster.protocol.NodeRole;
 
 /**
  * A node's audit checkpoints are anchored on the SS, signed with the node's channel key: the SS

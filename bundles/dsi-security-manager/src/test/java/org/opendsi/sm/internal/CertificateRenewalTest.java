@@ -52,11 +52,11 @@ import org.opendsi.scc.SccTransport;
 import org.opendsi.ss.NodeRecord;
 import org.opendsi.ss.internal.FileServerStore;
 import org.opendsi.ss.internal.ServerRuntime;
-import org.opendsi.ss.protocol.ClusterTopics;
-import org.opendsi.ss.protocol.Json;
-import org.opendsi.ss.protocol.NodeConfig;
-import org.opendsi.ss.protocol.NodeRole;
-import org.opendsi.ss.protocol.SignedPolicy;
+import org.opendsi.cluster.protocol.ClusterTopics;
+import org.opendsi.cluster.protocol.Json;
+import org.opendsi.cluster.protocol.NodeConfig;
+import org.opendsi.cluster.protocol.NodeRole;
+import org.opendsi.cluster.protocol.SignedPolicy;
 
 /**
  * "Certificates renew before expiry without a restart", end to end outside OSGi on loopback: the
@@ -454,14 +454,9 @@ class CertificateRenewalTest {
         return cl;
     }
 
-    /** The {@code dsi/renew} payload exactly as {@code ManagerRuntime.renewIfDue} builds it. */
+    /** The {@code dsi/renew} payload exactly as the SM encodes it. */
     private static ObjectNode payload(RenewalRequest req) {
-        ObjectNode o = Json.object();
-        o.put("role", req.role().name());
-        o.put("csr", Json.b64(req.csr()));
-        o.put("current", Json.b64(Json.der(req.current())));
-        o.put("proof", Json.b64(req.proof()));
-        return o;
+        return org.opendsi.cluster.protocol.ClusterMessages.encode(req);
     }
 
     private static void assertRenewed(X509Certificate old, X509Certificate fresh) {

@@ -47,12 +47,12 @@ import org.opendsi.scc.SccServer;
 import org.opendsi.scc.SccTransport;
 import org.opendsi.ss.internal.FileServerStore;
 import org.opendsi.ss.internal.ServerRuntime;
-import org.opendsi.ss.protocol.ClusterTrust;
-import org.opendsi.ss.protocol.NodeConfig;
-import org.opendsi.ss.protocol.NodeRole;
-import org.opendsi.ss.protocol.PolicyMessage;
-import org.opendsi.ss.protocol.PolicySignatures;
-import org.opendsi.ss.protocol.SignedPolicy;
+import org.opendsi.cluster.protocol.ClusterTrust;
+import org.opendsi.cluster.protocol.NodeConfig;
+import org.opendsi.cluster.protocol.NodeRole;
+import org.opendsi.cluster.protocol.PolicyMessage;
+import org.opendsi.cluster.protocol.PolicySignatures;
+import org.opendsi.cluster.protocol.SignedPolicy;
 
 /**
  * A compromised node (root on node 2: it holds its node CA's key) against the real Security Server
@@ -220,12 +220,13 @@ class ForgedIdentityTest {
     @Test
     void aRevocationListThatDoesNotVerifyRaisesAnAlarm() throws Exception {
         ClusterCa other = new ClusterCa(PkiSettings.of(tmp.resolve("other-ca"), CLUSTER));
-        com.fasterxml.jackson.databind.node.ObjectNode crl = org.opendsi.ss.protocol.Json.object();
-        crl.put("crl", org.opendsi.ss.protocol.Json.b64(org.opendsi.ss.protocol.Json.der(other.crl())));
-        java.lang.reflect.Method onCrl = ManagerRuntime.class.getDeclaredMethod("onCrl",
-                com.fasterxml.jackson.databind.JsonNode.class);
+        com.fasterxml.jackson.databind.JsonNode crl = org.opendsi.cluster.protocol.ClusterMessages.encode(
+                new org.opendsi.cluster.protocol.ClusterMessages.CrlUpdate(other.crl()));
+        java.lang.reflect.Method onCrl = ManagerRuntime.class.getDeclaredMethod("onCrl", java.util.function.Supplier.class);
         onCrl.setAccessible(true);
-        onCrl.invoke(victim, crl); // as if it arrived on dsi/crl
+        // as if it arrived on dsi/crl
+        onCrl.invoke(victim, (java.util.function.Supplier<?>) () ->
+                org.opendsi.cluster.protocol.ClusterMessages.crlUpdate(crl).crl());
         await("the refusal reaches the SS as an alarm", () -> ss.alarms().stream().anyMatch(a ->
                 a.alarm().snid() == 3 && a.alarm().text().contains("revocation list refused")));
     }

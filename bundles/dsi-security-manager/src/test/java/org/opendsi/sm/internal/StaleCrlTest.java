@@ -23,8 +23,8 @@ import org.opendsi.policy.internal.PolicyServiceImpl;
 import org.opendsi.scc.SccTransport;
 import org.opendsi.ss.internal.FileServerStore;
 import org.opendsi.ss.internal.ServerRuntime;
-import org.opendsi.ss.protocol.NodeConfig;
-import org.opendsi.ss.protocol.NodeRole;
+import org.opendsi.cluster.protocol.NodeConfig;
+import org.opendsi.cluster.protocol.NodeRole;
 
 /**
  * A node whose root CRL went past its next update refuses signed policies (they need a current CRL)

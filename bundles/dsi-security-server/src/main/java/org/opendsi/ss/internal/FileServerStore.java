@@ -24,8 +24,8 @@ import org.opendsi.ss.NodeState;
 import org.opendsi.ss.ServerStore;
 import org.opendsi.ss.StoredCheckpoint;
 import org.opendsi.ss.StoredAlarm;
-import org.opendsi.ss.protocol.AtomicFiles;
-import org.opendsi.ss.protocol.Json;
+import org.opendsi.keys.SecureFiles;
+import org.opendsi.cluster.protocol.Json;
 
 /**
  * {@link ServerStore} in JSON files under one folder, each replaced atomically (temp file, fsync,
@@ -154,7 +154,7 @@ public final class FileServerStore implements ServerStore {
     @Override
     public synchronized void putPolicy(long version, byte[] xml) {
         try {
-            AtomicFiles.write(dir.resolve("policies").resolve(version + ".xml"), xml);
+            SecureFiles.writeAtomic(dir.resolve("policies").resolve(version + ".xml"), xml);
             List<Long> kept = policyVersions();
             for (int i = 0; i < kept.size() - maxPolicies; i++) {
                 Files.deleteIfExists(dir.resolve("policies").resolve(kept.get(i) + ".xml"));
@@ -189,7 +189,7 @@ public final class FileServerStore implements ServerStore {
 
     private void write(String name, JsonNode n) {
         try {
-            AtomicFiles.write(dir.resolve(name), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
+            SecureFiles.writeAtomic(dir.resolve(name), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + dir.resolve(name), e);
         }
@@ -218,7 +218,7 @@ public final class FileServerStore implements ServerStore {
         }
         for (JsonNode o : read("audit-anchors.json")) {
             anchors.put((int) o.path("snid").asLong(), new StoredCheckpoint(
-                    org.opendsi.ss.protocol.AuditCheckpoints.fromJson(o.get("checkpoint")), Json.textOr(o, "signature", ""),
+                    org.opendsi.cluster.protocol.AuditCheckpoints.fromJson(o.get("checkpoint")), Json.textOr(o, "signature", ""),
                     Json.instant(o, "receivedAt")));
         }
     }
@@ -235,7 +235,7 @@ public final class FileServerStore implements ServerStore {
         anchors.forEach((n, s) -> {
             ObjectNode o = a.addObject();
             o.put("snid", Integer.toUnsignedLong(n));
-            o.set("checkpoint", org.opendsi.ss.protocol.AuditCheckpoints.toJson(s.checkpoint()));
+            o.set("checkpoint", org.opendsi.cluster.protocol.AuditCheckpoints.toJson(s.checkpoint()));
             o.put("signature", s.signature());
             Json.put(o, "receivedAt", s.receivedAt());
         });

@@ -29,9 +29,9 @@ import org.opendsi.keys.DsiTls;
 import org.opendsi.keys.JoinRequest;
 import org.opendsi.keys.JoinTokenException;
 import org.opendsi.keys.NodeCertificates;
-import org.opendsi.ss.protocol.JoinClient;
-import org.opendsi.ss.protocol.JoinException;
-import org.opendsi.ss.protocol.Json;
+import org.opendsi.cluster.protocol.JoinClient;
+import org.opendsi.cluster.protocol.JoinException;
+import org.opendsi.cluster.protocol.Json;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

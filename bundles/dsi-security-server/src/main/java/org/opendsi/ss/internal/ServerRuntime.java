@@ -55,13 +55,14 @@ import org.opendsi.ss.ServerStatus;
 import org.opendsi.ss.ServerStore;
 import org.opendsi.ss.StoredCheckpoint;
 import org.opendsi.ss.StoredAlarm;
-import org.opendsi.ss.protocol.ClusterTopics;
-import org.opendsi.ss.protocol.JoinException;
-import org.opendsi.ss.protocol.Json;
-import org.opendsi.ss.protocol.NodeConfig;
-import org.opendsi.ss.protocol.PolicyMessage;
-import org.opendsi.ss.protocol.PolicySignatures;
-import org.opendsi.ss.protocol.SignedPolicy;
+import org.opendsi.cluster.protocol.ClusterMessages;
+import org.opendsi.cluster.protocol.ClusterTopics;
+import org.opendsi.cluster.protocol.JoinException;
+import org.opendsi.cluster.protocol.Json;
+import org.opendsi.cluster.protocol.NodeConfig;
+import org.opendsi.cluster.protocol.PolicyMessage;
+import org.opendsi.cluster.protocol.PolicySignatures;
+import org.opendsi.cluster.protocol.SignedPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -137,7 +138,7 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
     private SccCredentials sccCredentials(Credentials c) {
         java.util.function.Supplier<java.util.Collection<java.security.cert.X509CRL>> crls = () -> List.of(ca.crl());
         return new SccCredentials(c.privateKey(), c.chain(), c.trustAnchors(), crls,
-                org.opendsi.ss.protocol.ClusterTrust.nodesOf(cfg.cluster(), c.trustAnchors(), crls));
+                org.opendsi.cluster.protocol.ClusterTrust.nodesOf(cfg.cluster(), c.trustAnchors(), crls));
     }
 
     private void startScc() {
@@ -271,9 +272,7 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
     private void pushCrl(X509CRL crl) {
         SccServer s = server;
         if (s != null) {
-            ObjectNode o = Json.object();
-            o.put("crl", Json.b64(Json.der(crl)));
-            s.publish(ClusterTopics.CRL, o, SccPriority.ALARM);
+            s.publish(ClusterTopics.CRL, ClusterMessages.encode(new ClusterMessages.CrlUpdate(crl)), SccPriority.ALARM);
             pushedCrl = ca.crlNumber();
         }
     }
@@ -300,9 +299,9 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
                 server.disconnect(peer.id(), "node " + snid + " was declared compromised");
                 throw new IllegalStateException("node " + snid + " was declared compromised");
             }
-            JsonNode p = m.payload();
-            long version = p.path("version").asLong();
-            String sha = Json.textOr(p, "sha256", "");
+            ClusterMessages.Hello hello = ClusterMessages.hello(m.payload());
+            long version = hello.signedVersion();
+            String sha = hello.sha256();
             NodeRecord r = store.node(snid).orElse(new NodeRecord(snid, "?", "", NodeState.JOINED, 0, null, null,
                     null, null));
             long acked = 0;
@@ -313,20 +312,18 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
                 }
             }
             heartbeats.put(snid, Instant.now());
-            r = r.withIdentity(Json.textOr(p, "name", r.name()), Json.textOr(p, "address", r.address()))
+            r = r.withIdentity(hello.name().isEmpty() ? r.name() : hello.name(),
+                    hello.address().isEmpty() ? r.address() : hello.address())
                     .withState(NodeState.CONNECTED).withHeartbeat(Instant.now()).withCertExpiry(peer.certificateExpiry())
                     .withAck(acked, null);
             store.putNode(r);
             LOG.info("Node {} ({}) connected from {}, running signed policy version {}", snid, r.name(),
                     peer.remoteAddress(), version);
-            ObjectNode o = Json.object();
             Current cur = current;
-            o.put("version", cur == null ? 0 : cur.envelope().version());
-            o.put("crl", Json.b64(Json.der(ca.crl())));
-            store.auditAnchor(snid).ifPresent(a -> o.set("auditAnchor",
-                    org.opendsi.ss.protocol.AuditCheckpoints.toJson(a.checkpoint())));
+            ClusterMessages.HelloReply reply = new ClusterMessages.HelloReply(cur == null ? 0 : cur.envelope().version(),
+                    ca.crl(), store.auditAnchor(snid).map(StoredCheckpoint::checkpoint));
             executor.execute(() -> sendPolicy(peer.id(), snid));
-            return (JsonNode) o;
+            return (JsonNode) ClusterMessages.encode(reply);
         }, executor);
     }
 
@@ -340,10 +337,7 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
             if (fresh) {
                 LOG.info("Alarm {} from node {}: [{}] {}", a.id(), snid, a.priority(), a.text());
             }
-            ObjectNode o = Json.object();
-            o.put("stored", true);
-            o.put("duplicate", !fresh);
-            return (JsonNode) o;
+            return (JsonNode) ClusterMessages.encode(new ClusterMessages.AlarmStored(!fresh));
         }, executor);
     }
 
@@ -358,7 +352,7 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
     private java.util.concurrent.CompletionStage<JsonNode> onAuditCheckpoint(SccPeer peer, SccMessage m) {
         return CompletableFuture.supplyAsync(() -> {
             int snid = requireNode(peer);
-            AuditCheckpoint c = org.opendsi.ss.protocol.AuditCheckpoints.verified(snid, m.payload(),
+            AuditCheckpoint c = org.opendsi.cluster.protocol.AuditCheckpoints.verified(snid, m.payload(),
                     peer.certificateChain().get(0).getPublicKey());
             Optional<StoredCheckpoint> kept = store.auditAnchor(snid);
             String name = store.node(snid).map(NodeRecord::name).orElse("?");
@@ -381,28 +375,22 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
             if (kept.isEmpty() || c.seq() > kept.get().checkpoint().seq()) {
                 store.putAuditAnchor(snid, new StoredCheckpoint(c, m.payload().path("signature").asText(), Instant.now()));
             }
-            ObjectNode o = Json.object();
-            o.set("anchor", org.opendsi.ss.protocol.AuditCheckpoints.toJson(store.auditAnchor(snid).orElseThrow()
-                    .checkpoint()));
-            return (JsonNode) o;
+            return (JsonNode) ClusterMessages.encode(new ClusterMessages.CheckpointStored(
+                    store.auditAnchor(snid).orElseThrow().checkpoint()));
         }, executor);
     }
 
     private java.util.concurrent.CompletionStage<JsonNode> onRenew(SccPeer peer, SccMessage m) {
         return CompletableFuture.supplyAsync(() -> {
             int snid = requireNode(peer);
-            JsonNode p = m.payload();
-            CertificateRole role = CertificateRole.valueOf(Json.text(p, "role"));
-            RenewalRequest req = new RenewalRequest(role, Json.unb64(p, "csr"),
-                    Json.certificate(Json.unb64(p, "current")), Json.unb64(p, "proof"));
+            RenewalRequest req = ClusterMessages.renewalRequest(m.payload());
+            CertificateRole role = req.role();
             java.security.cert.X509Certificate cert = ca.renew(req, SpiffeIds.parse(peer.certificateChain().get(0)));
             if (role == CertificateRole.CHANNEL) {
                 store.node(snid).ifPresent(r -> store.putNode(r.withCertExpiry(cert.getNotAfter().toInstant())));
             }
             LOG.info("Renewed the {} certificate of node {} (expires {})", role, snid, cert.getNotAfter().toInstant());
-            ObjectNode o = Json.object();
-            o.put("certificate", Json.b64(Json.der(cert)));
-            return (JsonNode) o;
+            return (JsonNode) ClusterMessages.encode(new ClusterMessages.Renewed(cert));
         }, executor);
     }
 
@@ -412,10 +400,10 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
             return;
         }
         int snid = sn.get();
-        JsonNode p = m.payload();
-        long version = p.path("version").asLong();
-        boolean ok = p.path("ok").asBoolean();
-        String error = Json.textOr(p, "error", null);
+        ClusterMessages.PolicyAck ack = ClusterMessages.policyAck(m.payload());
+        long version = ack.version();
+        boolean ok = ack.ok();
+        String error = ack.error();
         if (!ok) {
             LOG.warn("Node {} refused policy version {}: {}", snid, version, error);
         }

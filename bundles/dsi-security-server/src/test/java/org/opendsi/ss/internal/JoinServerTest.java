@@ -12,27 +12,28 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.opendsi.keys.ClusterCa;
 import org.opendsi.keys.Credentials;
 import org.opendsi.keys.NodeKeys;
 import org.opendsi.keys.PkiSettings;
-import org.opendsi.ss.protocol.JoinClient;
-import org.opendsi.ss.protocol.JoinException;
-import org.opendsi.ss.protocol.JoinToken;
+import org.opendsi.cluster.protocol.JoinClient;
+import org.opendsi.cluster.protocol.JoinException;
+import org.opendsi.cluster.protocol.JoinToken;
 
 class JoinServerTest {
 
     @TempDir
     Path tmp;
-    Fixture f;
+    ClusterCa ca;
     JoinServer server;
     int port;
 
     @BeforeEach
     void start() throws Exception {
-        f = new Fixture(tmp);
-        Credentials c = f.server();
+        ca = new ClusterCa(PkiSettings.of(tmp.resolve("ss"), "dsi"));
+        Credentials c = ca.serverCredentials(java.util.List.of(), java.util.List.of());
         server = new JoinServer(new InetSocketAddress("127.0.0.1", 0), () -> c,
-                (token, req, snid, addr) -> f.ca.join(token, req, snid), () -> 8843);
+                (token, req, snid, addr) -> ca.join(token, req, snid), () -> 8843);
         port = server.localAddress().getPort();
     }
 
@@ -51,7 +52,7 @@ class JoinServerTest {
     }
 
     private String token(Duration ttl, int snid) {
-        return f.ca.joinTokens().create(ttl, snid, "", false) + "." + f.ca.rootFingerprint();
+        return ca.joinTokens().create(ttl, snid, "", false) + "." + ca.rootFingerprint();
     }
 
     @Test
@@ -77,14 +78,14 @@ class JoinServerTest {
 
     @Test
     void unknownTokenAndWrongFingerprint() throws Exception {
-        JoinException e = assertThrows(JoinException.class, () -> join("dsi-" + "A".repeat(43) + "." + f.ca.rootFingerprint(), 2));
+        JoinException e = assertThrows(JoinException.class, () -> join("dsi-" + "A".repeat(43) + "." + ca.rootFingerprint(), 2));
         assertEquals("UNKNOWN", e.reason());
-        String t = f.ca.joinTokens().create(Duration.ofMinutes(5), 2, "", false) + "." + "0".repeat(64);
+        String t = ca.joinTokens().create(Duration.ofMinutes(5), 2, "", false) + "." + "0".repeat(64);
         JoinException u = assertThrows(JoinException.class, () -> join(t, 2));
         assertEquals("UNTRUSTED_SERVER", u.reason());
         // the token was not sent to the impostor, so it still works with the right fingerprint
         String secret = t.substring(0, t.lastIndexOf('.'));
-        join(secret + "." + f.ca.rootFingerprint(), 2);
+        join(secret + "." + ca.rootFingerprint(), 2);
     }
 
     @Test
@@ -98,7 +99,7 @@ class JoinServerTest {
 
         JoinException taken = assertThrows(JoinException.class, () -> join(token(Duration.ofMinutes(5), 2), 2));
         assertEquals("NODE_EXISTS", taken.reason());
-        String replace = f.ca.joinTokens().create(Duration.ofMinutes(5), 2, "", true) + "." + f.ca.rootFingerprint();
+        String replace = ca.joinTokens().create(Duration.ofMinutes(5), 2, "", true) + "." + ca.rootFingerprint();
         assertEquals(2, join(replace, 2).certificates().snid(), "an explicit replacement is allowed");
     }
 

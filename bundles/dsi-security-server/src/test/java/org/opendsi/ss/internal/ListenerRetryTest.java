@@ -15,8 +15,8 @@ import org.opendsi.keys.ClusterCa;
 import org.opendsi.keys.PkiSettings;
 import org.opendsi.policy.internal.PolicyServiceImpl;
 import org.opendsi.scc.SccTransport;
-import org.opendsi.ss.protocol.NodeConfig;
-import org.opendsi.ss.protocol.NodeRole;
+import org.opendsi.cluster.protocol.NodeConfig;
+import org.opendsi.cluster.protocol.NodeRole;
 
 /** A Security Server whose SCC port is taken keeps trying and listens once the port is free. */
 class ListenerRetryTest {

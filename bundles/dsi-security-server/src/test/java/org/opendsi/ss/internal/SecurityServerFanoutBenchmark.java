@@ -56,16 +56,16 @@ import org.opendsi.scc.SccTransport;
 import org.opendsi.ss.NodeRecord;
 import org.opendsi.ss.ServerStore;
 import org.opendsi.ss.StoredAlarm;
-import org.opendsi.ss.protocol.ClusterTopics;
-import org.opendsi.ss.protocol.JoinClient;
-import org.opendsi.ss.protocol.JoinToken;
-import org.opendsi.ss.protocol.Json;
-import org.opendsi.ss.protocol.NodeConfig;
-import org.opendsi.ss.protocol.NodeRole;
-import org.opendsi.ss.protocol.PolicyMessage;
-import org.opendsi.ss.protocol.PolicySignatureException;
-import org.opendsi.ss.protocol.PolicySignatures;
-import org.opendsi.ss.protocol.SignedPolicy;
+import org.opendsi.cluster.protocol.ClusterTopics;
+import org.opendsi.cluster.protocol.JoinClient;
+import org.opendsi.cluster.protocol.JoinToken;
+import org.opendsi.cluster.protocol.Json;
+import org.opendsi.cluster.protocol.NodeConfig;
+import org.opendsi.cluster.protocol.NodeRole;
+import org.opendsi.cluster.protocol.PolicyMessage;
+import org.opendsi.cluster.protocol.PolicySignatureException;
+import org.opendsi.cluster.protocol.PolicySignatures;
+import org.opendsi.cluster.protocol.SignedPolicy;
 
 /**
  * Cluster policy fan-out benchmark (not part of the test run; see README.md for the command).

@@ -1,4 +1,4 @@
-package org.opendsi.ss.protocol;
+package org.opendsi.cluster.protocol;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package org.opendsi.ss.protocol;
+package org.opendsi.cluster.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.opendsi.keys.Credentials;
-import org.opendsi.ss.internal.Fixture;
 
 class PolicyMessageTest {
 

@@ -1,4 +1,4 @@
-package org.opendsi.ss.protocol;
+package org.opendsi.cluster.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,7 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.opendsi.keys.Credentials;
 import org.opendsi.keys.NodeKeys;
 import org.opendsi.keys.PkixValidator;
-import org.opendsi.ss.internal.Fixture;
 
 class PolicySignaturesTest {
 

@@ -1,4 +1,4 @@
-package org.opendsi.ss.protocol;
+package org.opendsi.cluster.protocol;
 
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;

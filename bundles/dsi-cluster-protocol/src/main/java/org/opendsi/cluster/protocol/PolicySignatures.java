@@ -1,4 +1,4 @@
-package org.opendsi.ss.protocol;
+package org.opendsi.cluster.protocol;
 
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;

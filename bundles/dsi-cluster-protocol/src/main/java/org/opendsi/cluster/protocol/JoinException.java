@@ -1,4 +1,4 @@
-package org.opendsi.ss.protocol;
+package org.opendsi.cluster.protocol;
 
 /**
  * A join failed. {@link #reason()} is the Security Server's reason code ({@code UNKNOWN},

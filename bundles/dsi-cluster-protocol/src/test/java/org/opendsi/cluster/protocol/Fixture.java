@@ -1,4 +1,4 @@
-package org.opendsi.ss.internal;
+package org.opendsi.cluster.protocol;
 
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package org.opendsi.ss.protocol;
+package org.opendsi.cluster.protocol;
 
 /** A signed policy was refused: bad signature, wrong signer, wrong cluster, content mismatch, old version. */
 public class PolicySignatureException extends Exception {

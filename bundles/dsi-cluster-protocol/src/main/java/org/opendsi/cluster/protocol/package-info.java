@@ -4,4 +4,4 @@
  * tokens and the join exchange. Shared by both bundles so the two sides cannot drift apart.
  */
 @org.osgi.annotation.versioning.Version("1.0.0")
-package org.opendsi.ss.protocol;
+package org.opendsi.cluster.protocol;
