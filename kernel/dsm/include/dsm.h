@@ -33,6 +33,10 @@ typedef struct dsm_node dsm_node;
 #define DSM_F_NO_EXEC_WATCH      0x2u /* do not start the fanotify exec-transition watcher */
 #define DSM_F_LABEL_ALL_DATAGRAMS 0x4u /* label every UDP datagram (TCP: SYN-only unless
                                           DSM_F_LABEL_ALL_SEGMENTS); default: UDP flow labels */
+#define DSM_F_EXEC_NONDUMP_ONLY  0x8u /* exec transitions of a non-root uid are released only when
+                                         the new image is non-dumpable (e.g. the binary is setgid
+                                         to an unused group, README "Exec transitions"): others
+                                         are killed */
 
 struct dsm_attach_opts {
 	uint32_t snid;            /* this node's SnID (nonzero) */
@@ -101,7 +105,19 @@ int dsm_load_table(dsm_node *node, const void *table, size_t len);
 #define DSM_EV_AUDIT_DENY    2 /* would be denied; context in audit mode, let through */
 #define DSM_EV_FORGED_LABEL  3 /* label claims an SnID from an address not registered for it */
 #define DSM_EV_TRANSITION    4 /* exec moved a process into a new context */
-#define DSM_EV_EXEC_DENIED   5 /* exec of a labeled binary denied: no transition rule */
+#define DSM_EV_EXEC_DENIED   5 /* exec of a labeled binary denied or its process killed before
+                                  its first instruction; reason in pad[0] (DSM_EXEC_R_*) */
+
+/* dsm_event.pad[0] of DSM_EV_EXEC_DENIED: why (0 for every other event type) */
+#define DSM_EXEC_R_NO_RULE   0 /* no transition rule / not allowed (exec failed with EPERM) */
+#define DSM_EXEC_R_TRACED    1 /* the process was traced (refused, or killed in the gate) */
+#define DSM_EXEC_R_ENV       2 /* loader/libc injection variable in the new environment (killed) */
+#define DSM_EXEC_R_NO_EXEC   3 /* the exec failed after it was allowed, or the new image's state
+                                  is not the fresh one of the labeled binary (killed) */
+#define DSM_EXEC_R_TIMEOUT   4 /* did not reach the gate in time (killed) */
+#define DSM_EXEC_R_ORPHAN    5 /* found in an exec gate when the watcher started (killed) */
+#define DSM_EXEC_R_DUMPABLE  6 /* DSM_F_EXEC_NONDUMP_ONLY: the new image is ptrace-able (killed) */
+#define DSM_EXEC_R_GATE      7 /* the exec gate could not be used (refused, EPERM) */
 
 struct dsm_event {
 	uint64_t time_ns;      /* CLOCK_REALTIME, nanoseconds */
@@ -119,7 +135,7 @@ struct dsm_event {
 	uint16_t sport;        /* host order */
 	uint16_t dport;
 	uint8_t  protocol;     /* 6, 17, 0 for exec events */
-	uint8_t  pad[3];
+	uint8_t  pad[3];       /* pad[0]: DSM_EXEC_R_* for DSM_EV_EXEC_DENIED */
 	uint32_t suppressed;   /* events of this flow dropped by the rate limiter before this one */
 	char     comm[16];     /* command name */
 	char     path[128];    /* binary path for exec events, else empty */

@@ -58,6 +58,8 @@ struct dsm_ustate {
 	__u64 execs_transitioned;
 	__u64 execs_denied;
 	__u64 exec_events_suppressed;
+	__u64 execs_killed;          /* transitions killed in the exec gate (also in execs_denied) */
+	__u64 execs_dumpable;        /* transitions released with an image its uid can ptrace */
 };
 
 struct dsm_config {

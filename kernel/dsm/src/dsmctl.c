@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/stat.h>
+#include <bpf/bpf.h>
 
 #include "dsm_internal.h"
 
@@ -24,7 +25,8 @@ static void usage(void)
 		"usage: dsmctl COMMAND [options]\n"
 		"  probe\n"
 		"  attach|run --snid N --cgroup DIR --pin DIR --obj dsm.bpf.o [--ifaces a,b] [--netns PATH]\n"
-		"             [--label-all] [--label-datagrams] [--no-exec-watch] [--ready FILE]\n"
+		"             [--label-all] [--label-datagrams] [--no-exec-watch] [--exec-nondump-only]\n"
+		"             [--ready FILE]\n"
 		"             (run: stay, print events; --label-all: every TCP segment and UDP datagram,\n"
 		"              --label-datagrams: every UDP datagram)\n"
 		"  detach --pin DIR\n"
@@ -50,6 +52,13 @@ static const char *type_name(uint32_t t)
 	return "?";
 }
 
+static const char *reason_name(uint32_t r)
+{
+	static const char *n[] = { "no_rule", "traced", "env", "no_exec", "timeout", "orphan",
+				   "dumpable", "gate" };
+	return r < sizeof(n) / sizeof(n[0]) ? n[r] : "?";
+}
+
 static const char *perm_name(uint32_t p)
 {
 	static const char *n[] = { "create", "bind", "connect", "send", "receive", "transition" };
@@ -62,11 +71,26 @@ static void print_event(const struct dsm_event *e)
 	inet_ntop(AF_INET, &e->saddr, s, sizeof(s));
 	inet_ntop(AF_INET, &e->daddr, d, sizeof(d));
 	printf("event type=%s perm=%s src=%u@%u tgt=%u@%u rule=%u pid=%d proto=%u saddr=%s sport=%u "
-	       "daddr=%s dport=%u suppressed=%u version=%llu time=%llu comm=%s path=%s\n",
+	       "daddr=%s dport=%u suppressed=%u version=%llu time=%llu comm=%s path=%s",
 	       type_name(e->type), perm_name(e->permission), e->src_scid, e->src_snid, e->tgt_scid,
 	       e->tgt_snid, e->rule_id, e->pid, e->protocol, s, e->sport, d, e->dport, e->suppressed,
 	       (unsigned long long)e->policy_version, (unsigned long long)e->time_ns, e->comm, e->path);
+	if (e->type == DSM_EV_EXEC_DENIED)
+		printf(" reason=%s", reason_name(e->pad[0]));
+	putchar('\n');
 	fflush(stdout);
+}
+
+/* processes started from a binary that is not setgid (to a group their users are not in) stay
+ * dumpable: their own uid can ptrace them and inject code into the new context */
+static void label_note(const char *path, uint32_t scid)
+{
+	struct stat st;
+	if (scid && !stat(path, &st) && (!(st.st_mode & S_ISGID) || !(st.st_mode & S_IXGRP) ||
+					 st.st_uid != 0 || (st.st_mode & S_IWOTH)))
+		fprintf(stderr, "dsmctl: note: %s is not root-owned setgid (e.g. root:<unused group> "
+			"2711): a process of the caller's uid can ptrace what it starts in the new "
+			"context (README \"Exec transitions\")\n", path);
 }
 
 static void *read_file(const char *path, size_t *len)
@@ -110,7 +134,7 @@ int main(int argc, char **argv)
 		{ "ifaces", 1, 0, 'i' }, { "netns", 1, 0, 'n' }, { "label-all", 0, 0, 'L' },
 		{ "label-datagrams", 0, 0, 'D' },
 		{ "no-exec-watch", 0, 0, 'W' }, { "timeout", 1, 0, 't' }, { "max", 1, 0, 'm' },
-		{ "ready", 1, 0, 'r' }, { 0 } };
+		{ "ready", 1, 0, 'r' }, { "exec-nondump-only", 0, 0, 'X' }, { 0 } };
 
 	if (argc < 2)
 		usage();
@@ -127,6 +151,7 @@ int main(int argc, char **argv)
 		case 'L': o.flags |= DSM_F_LABEL_ALL_SEGMENTS; break;
 		case 'D': o.flags |= DSM_F_LABEL_ALL_DATAGRAMS; break;
 		case 'W': o.flags |= DSM_F_NO_EXEC_WATCH; break;
+		case 'X': o.flags |= DSM_F_EXEC_NONDUMP_ONLY; break;
 		case 't': timeout = atoi(optarg); break;
 		case 'm': max = atoi(optarg); break;
 		case 'r': ready = optarg; break;
@@ -160,6 +185,8 @@ int main(int argc, char **argv)
 		if (nargs < 2)
 			usage();
 		r = dsm_label_binary(NULL, args[0], strtoul(args[1], 0, 0));
+		if (!r)
+			label_note(args[0], strtoul(args[1], 0, 0));
 		return r ? fail(cmd, r) : 0;
 	}
 	if (!strcmp(cmd, "attach") || !strcmp(cmd, "run")) {
@@ -218,6 +245,7 @@ int main(int argc, char **argv)
 			printf("%u\n", s);
 	} else if (!strcmp(cmd, "label") && nargs >= 2) {
 		r = dsm_label_binary(n, args[0], strtoul(args[1], 0, 0));
+		label_note(args[0], strtoul(args[1], 0, 0));
 	} else if (!strcmp(cmd, "load-table") && nargs >= 1) {
 		size_t len;
 		void *b = read_file(args[0], &len);
@@ -253,7 +281,10 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "counters")) {
 		struct dsm_counters c;
 		uint64_t tb = 0, lf = 0, fh = 0, la = 0, sh = 0;
+		struct dsm_ustate u = { 0 };
+		uint32_t z = 0;
 		r = dsm_counters(n, &c);
+		bpf_map_lookup_elem(n->fd[M_USTATE], &z, &u);
 		dsm_internal_counter(n, DSM_C_TOO_BIG, &tb);
 		dsm_internal_counter(n, DSM_C_LABEL_FAIL, &lf);
 		dsm_internal_counter(n, DSM_C_FLOW_HITS, &fh);
@@ -265,7 +296,7 @@ int main(int argc, char **argv)
 			       "local_denied %llu\nexecs_transitioned %llu\nexecs_denied %llu\n"
 			       "events_suppressed %llu\nevents_lost %llu\ntable_swaps %llu\n"
 			       "label_too_big %llu\nlabel_failed %llu\nflow_cache_hits %llu\nlocal_allowed %llu\n"
-			       "socket_cache_hits %llu\n",
+			       "socket_cache_hits %llu\nexecs_killed %llu\nexecs_dumpable %llu\n",
 			       (unsigned long long)c.policy_version, (unsigned long long)c.packets_labeled,
 			       (unsigned long long)c.packets_allowed, (unsigned long long)c.packets_denied,
 			       (unsigned long long)c.packets_audit_only, (unsigned long long)c.forged_labels,
@@ -273,7 +304,8 @@ int main(int argc, char **argv)
 			       (unsigned long long)c.execs_denied, (unsigned long long)c.events_suppressed,
 			       (unsigned long long)c.events_lost, (unsigned long long)c.table_swaps,
 			       (unsigned long long)tb, (unsigned long long)lf, (unsigned long long)fh,
-			       (unsigned long long)la, (unsigned long long)sh);
+			       (unsigned long long)la, (unsigned long long)sh,
+			       (unsigned long long)u.execs_killed, (unsigned long long)u.execs_dumpable);
 	} else if (!strcmp(cmd, "describe")) {
 		char buf[8192];
 		r = dsm_describe(n, buf, sizeof(buf));

@@ -502,6 +502,14 @@ int dsm_context_create(dsm_node *n, uint32_t scid)
 	return 0;
 }
 
+/* the exec gate (exec_watch.c) of a context directory; it is busy while an exec is inspected */
+static void rmdir_gate(const char *ctx_dir)
+{
+	char p[PATH_MAX];
+	if (snprintf(p, sizeof(p), "%s/exec-gate", ctx_dir) < (int)sizeof(p))
+		rmdir(p);
+}
+
 int dsm_context_remove(dsm_node *n, uint32_t scid)
 {
 	char p[PATH_MAX];
@@ -514,6 +522,7 @@ int dsm_context_remove(dsm_node *n, uint32_t scid)
 	if (stat(p, &st))
 		return errno == ENOENT ? 0 : dsm_set_err(errno, "stat %s: %s", p, strerror(errno));
 	id = st.st_ino;
+	rmdir_gate(p);
 	if (rmdir(p))
 		return dsm_set_err(errno, "rmdir %s: %s", p, strerror(errno));
 	bpf_map_delete_elem(n->fd[M_CG], &id);
@@ -1207,6 +1216,7 @@ int dsm_detach(dsm_node *n)
 			if (strncmp(e->d_name, "scid-", 5))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", n->cgroup_root, e->d_name);
+			rmdir_gate(path);
 			if (rmdir(path) && strlen(busy) + strlen(e->d_name) + 2 < sizeof(busy)) {
 				strcat(busy, " ");
 				strcat(busy, e->d_name);

@@ -66,6 +66,8 @@ trap 'exit 130' INT TERM
 ALL_TESTS=(udp_10_to_10_delivered tcp_10_to_10_delivered deny_10_to_20_at_receiver_audited
 	local_bind_denied_by_scid local_connect_denied_by_scid forged_label_dropped_and_audited
 	audit_mode_passes_and_records audit_events_rate_limited exec_transition_moves_process exec_without_rule_denied
+	exec_gate_clean_transitions exec_ld_preload_killed exec_traced_caller_refused exec_traced_thread_killed
+	exec_failed_after_allow_killed exec_ptrace_after_release exec_nondump_only_mode exec_gate_orphan_killed
 	full_size_packets_pass_labeled offloads_off_tcp_udp label_all_segments_mode
 	atomic_table_swap_under_traffic table_swap_10k_within_100ms revocation_cuts_open_flows
 	udp_flow_first_label_lost_recovers udp_flow_swap_rejudges sigkill_keeps_enforcement readopt_no_duplicates
@@ -104,6 +106,14 @@ case $PCAPS in
 0xff) ;;
 *) skip_all "dsm_probe: $(echo "$PROBE" | tail -n +2)" ;;
 esac
+
+# exec transitions kill a new image whose environment holds loader/libc injection variables
+# (README "Exec transitions"): the harness runs with none of them
+for v in $(compgen -e); do
+	case $v in LD_* | MALLOC_* | GCONV_PATH | GETCONF_DIR | GLIBC_TUNABLES | HOSTALIASES | LOCALDOMAIN | \
+		LOCPATH | NIS_PATH | NLSPATH | RESOLV_HOST_CONF | RES_OPTIONS | TMPDIR | TZDIR) unset "$v" ;;
+	esac
+done
 
 # ---------------------------------------------------------------- helpers
 wait_file() { for _ in $(seq 1 100); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
@@ -331,6 +341,176 @@ t_exec_without_rule_denied() {
 	wait_event colby "type=EXEC_DENIED perm=transition src=20@1 tgt=50@1 rule=0 .* path=$TMP/dsit-cat" ||
 		{ echo "no EXEC_DENIED event"; return 1; }
 	[ "$(ctr $PINC execs_denied)" -ge 1 ] || { echo "counter"; return 1; }
+}
+
+# exec gate tests: tests/exec_tool.c and tests/preload.c, built once; copies of the tool labeled 50
+# (transition 10 -> 40): dsit-tool-r (root 0755), dsit-tool-x (root 0711, execute-only) and
+# dsit-tool-g (root:$GUARD_GID 2711, setgid to a group nobody is in); dsit-bad is a labeled
+# executable that is not a program. $TMP/nb is writable by uid 65534 (nobody).
+GUARD_GID=65533
+EXEC_READY=0
+exec_setup() {
+	[ $EXEC_READY = 1 ] && return 0
+	command -v gcc >/dev/null || { echo "gcc not installed"; return 77; }
+	gcc -O2 -Wall -pthread -o "$TMP/dsit-tool" "$HERE/exec_tool.c" &&
+		gcc -O2 -Wall -shared -fPIC -o "$TMP/dsit-preload.so" "$HERE/preload.c" || { echo "helpers do not build"; return 1; }
+	chmod 0711 "$TMP"; mkdir -p "$TMP/nb"; chmod 0777 "$TMP/nb"
+	cp "$TMP/dsit-tool" "$TMP/dsit-tool-r"; chmod 0755 "$TMP/dsit-tool-r"
+	cp "$TMP/dsit-tool" "$TMP/dsit-tool-x"; chmod 0711 "$TMP/dsit-tool-x"
+	cp "$TMP/dsit-tool" "$TMP/dsit-tool-g"; chgrp $GUARD_GID "$TMP/dsit-tool-g"; chmod 2711 "$TMP/dsit-tool-g"
+	printf 'not a program\n' >"$TMP/dsit-bad"; chmod 0755 "$TMP/dsit-bad"
+	for f in dsit-tool-r dsit-tool-x dsit-tool-g dsit-bad; do "$CTL" label --pin $PINC "$TMP/$f" 50 2>/dev/null || return 1; done
+	sleep 0.7   # the watcher picks up marks recorded by other processes every 0.5 s
+	EXEC_READY=1
+}
+AS_NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+
+# killed_in_gate REASON BEFORE: the execs_killed counter grew and an EXEC_DENIED event names REASON
+killed_in_gate() {
+	[ "$(ctr $PINC execs_killed)" -gt "$2" ] || { echo "execs_killed did not grow"; return 1; }
+	wait_event colby "type=EXEC_DENIED perm=transition src=10@1 tgt=40@1 .* reason=$1" ||
+		{ echo "no EXEC_DENIED event with reason=$1: $(grep EXEC_DENIED $TMP/events-colby.log | tail -2)"; return 1; }
+}
+
+t_exec_gate_clean_transitions() {
+	exec_setup || return $?
+	local k0 out; k0=$(ctr $PINC execs_killed)
+	# plain fork+exec, posix_spawn (CLONE_VFORK: the parent waits until the child's exec_mmap),
+	# exec from a second thread (de_thread): each runs in scid-40 itself, not in its gate
+	in_ctx colby 10 "$TMP/dsit-tool-r" mark "$TMP/c1.mark" || { echo "plain exec failed"; return 1; }
+	in_ctx colby 10 python3 -c 'import os,sys; p=os.posix_spawn(sys.argv[1], [sys.argv[1], "mark", sys.argv[2]], {}); sys.exit(os.waitpid(p, 0)[1])' \
+		"$TMP/dsit-tool-r" "$TMP/c2.mark" || { echo "posix_spawn failed"; return 1; }
+	out=$(in_ctx colby 10 "$TMP/dsit-tool" thread-exec "$TMP/dsit-tool-r" mark "$TMP/c3.mark")
+	[ "$out" = "exit 0" ] || { echo "exec from a thread: $out"; return 1; }
+	for m in c1 c2 c3; do
+		grep -q "/colby/scid-40$" "$TMP/$m.mark" 2>/dev/null || { echo "$m ran in: $(cat $TMP/$m.mark 2>&1)"; return 1; }
+	done
+	[ "$(ctr $PINC execs_killed)" = "$k0" ] || { echo "a clean transition was killed: $(grep EXEC_DENIED $TMP/events-colby.log | tail -1)"; return 1; }
+	[ -z "$(cat $CGC/scid-40/exec-gate/cgroup.procs)" ] || { echo "pids left in the gate"; return 1; }
+	grep -q "^1$" $CGC/scid-40/exec-gate/cgroup.freeze || { echo "gate not frozen"; return 1; }
+}
+
+t_exec_ld_preload_killed() {
+	exec_setup || return $?
+	local k0 rc; k0=$(ctr $PINC execs_killed)
+	rm -f "$TMP/pre.mark" "$TMP/ran.mark"
+	# the library is live: injected into an unlabeled copy it runs (in context 10)
+	in_ctx colby 10 env LD_PRELOAD="$TMP/dsit-preload.so" DSIT_MARK="$TMP/pre.mark" "$TMP/dsit-tool" mark "$TMP/ran.mark"
+	grep -q "/scid-10$" "$TMP/pre.mark" || { echo "preload library did not run at all: $(cat $TMP/pre.mark 2>&1)"; return 1; }
+	rm -f "$TMP/ran.mark"
+	in_ctx colby 10 env LD_PRELOAD="$TMP/dsit-preload.so" DSIT_MARK="$TMP/pre.mark" \
+		"$TMP/dsit-tool-r" mark "$TMP/ran.mark"; rc=$?
+	grep -q "scid-40" "$TMP/pre.mark" && { echo "injected code ran in context 40: $(cat $TMP/pre.mark)"; return 1; }
+	[ $rc = 137 ] || { echo "exit status $rc (want 137, SIGKILL)"; return 1; }
+	[ ! -e "$TMP/ran.mark" ] || { echo "the program ran: $(cat $TMP/ran.mark)"; return 1; }
+	killed_in_gate env "$k0" || return 1
+	# GCONV_PATH too (a libc variable, no LD_ prefix)
+	in_ctx colby 10 env GCONV_PATH=/tmp "$TMP/dsit-tool-r" mark "$TMP/ran.mark"; rc=$?
+	[ $rc = 137 ] && [ ! -e "$TMP/ran.mark" ] || { echo "GCONV_PATH: exit $rc"; return 1; }
+}
+
+t_exec_traced_caller_refused() {
+	exec_setup || return $?
+	local d0 out; d0=$(ctr $PINC execs_denied)
+	rm -f "$TMP/ran.mark"
+	# PTRACE_TRACEME, then exec: refused at the permission event (the exec fails with EPERM)
+	out=$(in_ctx colby 10 "$TMP/dsit-tool" traceme "$TMP/dsit-tool-r" mark "$TMP/ran.mark")
+	echo "$out" | grep -q "exec-failed Operation not permitted" || { echo "traced exec: $out"; return 1; }
+	[ ! -e "$TMP/ran.mark" ] || { echo "the program ran: $(cat $TMP/ran.mark)"; return 1; }
+	[ "$(ctr $PINC execs_denied)" -gt "$d0" ] || { echo "execs_denied did not grow"; return 1; }
+	wait_event colby "type=EXEC_DENIED perm=transition src=10@1 tgt=40@1 .* reason=traced" || { echo "no event"; return 1; }
+	# strace as the tracer
+	if command -v strace >/dev/null; then
+		out=$(in_ctx colby 10 strace -f -o /dev/null "$TMP/dsit-tool-r" mark "$TMP/ran.mark" 2>&1)
+		[ ! -e "$TMP/ran.mark" ] || { echo "ran under strace: $(cat $TMP/ran.mark)"; return 1; }
+	fi
+}
+
+t_exec_traced_thread_killed() {
+	exec_setup || return $?
+	local k0 out; k0=$(ctr $PINC execs_killed)
+	rm -f "$TMP/ran.mark"
+	# the tracer seizes only the second thread, which execs: the leader is not traced at the
+	# permission event; after de_thread the exec'ing thread is the process, traced -> killed
+	out=$(in_ctx colby 10 "$TMP/dsit-tool" thread-traced "$TMP/dsit-tool-r" mark "$TMP/ran.mark")
+	[ "$out" = "signal 9" ] || { echo "traced thread's exec: $out"; return 1; }
+	[ ! -e "$TMP/ran.mark" ] || { echo "the program ran: $(cat $TMP/ran.mark)"; return 1; }
+	killed_in_gate traced "$k0"
+}
+
+t_exec_failed_after_allow_killed() {
+	exec_setup || return $?
+	local k0 rc; k0=$(ctr $PINC execs_killed)
+	rm -f "$TMP/old.mark"
+	# E2BIG (a 200 KB argument; checked after the open, i.e. after FAN_ALLOW) and ENOEXEC: the old
+	# program, already in context 40's gate, must not continue there
+	in_ctx colby 10 "$TMP/dsit-tool" exec-try "$TMP/dsit-tool-r" "$TMP/old.mark" 200000; rc=$?
+	[ $rc = 137 ] || { echo "E2BIG: exit status $rc"; return 1; }
+	[ ! -e "$TMP/old.mark" ] || { echo "E2BIG: $(cat $TMP/old.mark)"; return 1; }
+	in_ctx colby 10 "$TMP/dsit-tool" exec-try "$TMP/dsit-bad" "$TMP/old.mark" 0; rc=$?
+	[ $rc = 137 ] || { echo "ENOEXEC: exit status $rc"; return 1; }
+	[ ! -e "$TMP/old.mark" ] || { echo "ENOEXEC: $(cat $TMP/old.mark)"; return 1; }
+	killed_in_gate no_exec "$k0"
+}
+
+t_exec_ptrace_after_release() {
+	exec_setup || return $?
+	local pid d0 out=() f; d0=$(ctr $PINC execs_dumpable)
+	# uid 65534 starts each copy in context 10 (-> 40); a process of the same uid outside DSI then
+	# tries PTRACE_ATTACH, process_vm_writev and opening /proc/PID/mem for writing
+	for f in g r x; do
+		rm -f "$TMP/nb/$f.mark"
+		in_ctx colby 10 "${AS_NOBODY[@]}" "$TMP/dsit-tool-$f" mark "$TMP/nb/$f.mark" sleep &
+	done
+	for f in g r x; do
+		wait_file "$TMP/nb/$f.mark" || { echo "target $f did not start"; return 1; }
+		read pid _ <"$TMP/nb/$f.mark"
+		grep -q "/colby/scid-40$" "$TMP/nb/$f.mark" || { echo "target $f in $(cat $TMP/nb/$f.mark)"; return 1; }
+		out+=("$("${AS_NOBODY[@]}" "$TMP/dsit-tool" attack $pid)")
+		kill -9 $pid
+	done
+	log "same-uid attack: setgid 2711: ${out[0]}; 0755: ${out[1]}; execute-only 0711: ${out[2]}"
+	# setgid to a group the caller is not in: non-dumpable, refused without CAP_SYS_PTRACE
+	[ "${out[0]}" = "attach=EPERM vm_writev=EPERM mem=EACCES" ] || { echo "setgid transition attackable: ${out[0]}"; return 1; }
+	# a plain binary: dumpable, the attack succeeds (README "What a caller can still do"), counted
+	[ "${out[1]}" = "attach=ok vm_writev=EFAULT mem=ok" ] || { echo "readable transition: ${out[1]}"; return 1; }
+	[ "$(ctr $PINC execs_dumpable)" -ge $((d0 + 1)) ] || { echo "execs_dumpable did not grow"; return 1; }
+}
+
+t_exec_nondump_only_mode() {
+	exec_setup || return $?
+	local k0 rc rcg; k0=$(ctr $PINC execs_killed)
+	kill $DPID_colby; wait $DPID_colby 2>/dev/null
+	start_daemon colby --exec-nondump-only || { echo "re-attach with --exec-nondump-only failed"; return 1; }
+	rm -f "$TMP/nb/g.mark" "$TMP/nb/r.mark"
+	in_ctx colby 10 "${AS_NOBODY[@]}" "$TMP/dsit-tool-r" mark "$TMP/nb/r.mark"; rc=$?
+	in_ctx colby 10 "${AS_NOBODY[@]}" "$TMP/dsit-tool-g" mark "$TMP/nb/g.mark"; rcg=$?
+	# no_new_privs makes the kernel ignore the setgid bit: dumpable again, killed
+	rm -f "$TMP/nb/n.mark"
+	in_ctx colby 10 "${AS_NOBODY[@]}" --no-new-privs "$TMP/dsit-tool-g" mark "$TMP/nb/n.mark"; local rcn=$?
+	kill $DPID_colby; wait $DPID_colby 2>/dev/null
+	start_daemon colby || { echo "re-attach failed"; return 1; }
+	[ $rc = 137 ] && [ ! -e "$TMP/nb/r.mark" ] || { echo "readable binary: exit $rc, $(cat $TMP/nb/r.mark 2>&1)"; return 1; }
+	[ $rcn = 137 ] && [ ! -e "$TMP/nb/n.mark" ] || { echo "setgid under no_new_privs: exit $rcn, $(cat $TMP/nb/n.mark 2>&1)"; return 1; }
+	[ $rcg = 0 ] && grep -q "/colby/scid-40$" "$TMP/nb/g.mark" || { echo "setgid binary: exit $rcg, $(cat $TMP/nb/g.mark 2>&1) $(grep EXEC_DENIED $TMP/events-colby.log | tail -1)"; return 1; }
+	killed_in_gate dumpable "$k0"
+}
+
+t_exec_gate_orphan_killed() {
+	exec_setup || return $?
+	local k0; k0=$(ctr $PINC execs_killed)
+	# a pid left in a gate by a watcher that died before inspecting it (simulated: moved in by
+	# hand while the watcher is down) is killed when the watcher starts, never released
+	kill -9 $DPID_colby; wait $DPID_colby 2>/dev/null
+	sleep 300 &
+	local sp=$!
+	echo $sp >$CGC/scid-40/exec-gate/cgroup.procs || { kill $sp; echo "cannot move into the gate"; return 1; }
+	start_daemon colby || { kill -9 $sp; echo "re-attach failed"; return 1; }
+	wait $sp; local rc=$?
+	[ $rc = 137 ] || { kill -9 $sp 2>/dev/null; echo "gated pid: wait status $rc"; return 1; }
+	[ "$(ctr $PINC execs_killed)" -gt "$k0" ] || { echo "execs_killed did not grow"; return 1; }
+	wait_event colby "type=EXEC_DENIED perm=transition src=0@1 tgt=40@1 .* pid=$sp .* reason=orphan" ||
+		{ echo "no orphan event"; return 1; }
 }
 
 t_full_size_packets_pass_labeled() {
