@@ -36,12 +36,14 @@ public final class ClusterTrust {
     }
 
     /**
-     * A node's check of the hub. The CRLs it holds are applied whatever their age: this connection is
-     * how a node that was away receives a current one (signed policies still need a current CRL).
+     * A node's check of the hub: a {@link CertificateRole#SERVER} certificate of the root, covered by
+     * a current root CRL (no current CRL = refused). A node whose CRL went stale gets a current one
+     * from the join endpoint ({@link JoinClient#fetchCrl}), not over the connection it would have to
+     * trust first.
      */
     public static SccPeerValidator securityServerOf(String cluster, List<X509Certificate> anchors,
             Supplier<? extends Collection<X509CRL>> crls) {
-        return chain -> check(chain, anchors, crls.get(), PkixValidator.Revocation.HELD, cluster,
+        return chain -> check(chain, anchors, crls.get(), PkixValidator.Revocation.ROOT_REQUIRED, cluster,
                 CertificateRole.SERVER);
     }
 

@@ -103,6 +103,49 @@ public final class JoinClient {
         }
     }
 
+    /**
+     * The current root CRL from the join endpoint, for a joined node whose CRL went stale (it then
+     * refuses the SCC). The server must present a chain to {@code root} naming the Security Server;
+     * revocation is not checked for this (the point is to get a current CRL). The caller installs the
+     * CRL only if it verifies with the root and does not roll the CRL number back.
+     */
+    public static java.security.cert.X509CRL fetchCrl(String host, int port, String cluster, X509Certificate root,
+            int timeoutMillis) throws JoinException {
+        SSLContext ctx;
+        try {
+            ctx = SSLContext.getInstance("TLSv1.3");
+            ctx.init(null, new TrustManager[] {pinnedTrust(cluster, fingerprint(root))}, null);
+        } catch (GeneralSecurityException e) {
+            throw new JoinException("PROTOCOL", "cannot create a TLS 1.3 context: " + e.getMessage(), e);
+        }
+        try (Socket raw = new Socket()) {
+            raw.connect(new InetSocketAddress(host, port), timeoutMillis);
+            raw.setSoTimeout(timeoutMillis);
+            try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(raw, host, port, true)) {
+                s.setEnabledProtocols(new String[] {"TLSv1.3"});
+                s.startHandshake();
+                OutputStream out = s.getOutputStream();
+                out.write(Json.bytes(Json.object().put("op", "crl")));
+                out.write('\n');
+                out.flush();
+                String line = readLine(new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)));
+                if (line == null) {
+                    throw new JoinException("PROTOCOL", "the Security Server closed the connection without a CRL");
+                }
+                JsonNode resp = Json.MAPPER.readTree(line);
+                if (resp.has("error")) {
+                    throw new JoinException(Json.textOr(resp, "reason", "INVALID"), Json.text(resp, "error"));
+                }
+                return Json.crl(Json.unb64(resp, "crl"));
+            }
+        } catch (SSLHandshakeException e) {
+            throw new JoinException("UNTRUSTED_SERVER", "the server at " + host + ":" + port
+                    + " is not the Security Server of the pinned root: " + e.getMessage(), e);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new JoinException("UNREACHABLE", "cannot get the CRL from " + host + ":" + port + ": " + e, e);
+        }
+    }
+
     /** Reads one line of at most {@link #MAX_LINE} characters. */
     public static String readLine(BufferedReader in) throws IOException {
         StringBuilder b = new StringBuilder();

@@ -87,6 +87,8 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
     private volatile SccClient client;
     private volatile String ssHost;
     private volatile int ssPort;
+    /** The Security Server's join endpoint (also where a stale CRL is replaced). */
+    volatile int joinPort;
     private volatile SignedPolicy signed;
     private volatile byte[] signedXml;
     private volatile String lastError;
@@ -111,6 +113,7 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         this.queue = new AlarmQueue(dir.resolve("alarms.journal"), cfg.alarmQueueMax());
         this.ssHost = cfg.ssHost();
         this.ssPort = cfg.ssPort();
+        this.joinPort = cfg.joinPort();
     }
 
     public void start() {
@@ -122,6 +125,7 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         loadEndpoint();
         enforceStoredPolicy();
         if (keys.isJoined()) {
+            executor.execute(this::checkCrlCurrent); // a CRL gone stale while down: refreshed before the back-off
             connect();
         } else {
             LOG.info("Security Manager: not joined yet; run dsi:join HOST:PORT TOKEN");
@@ -471,6 +475,7 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         if (!keys.isJoined()) {
             return;
         }
+        String fetchError = refreshStaleCrl();
         javax.security.auth.x500.X500Principal root = keys.trustAnchors().get(0).getSubjectX500Principal();
         for (X509CRL crl : keys.crls()) {
             if (!crl.getIssuerX500Principal().equals(root) || crl.getNextUpdate() == null
@@ -481,11 +486,49 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
             if (!issued.equals(staleCrlReported)) {
                 staleCrlReported = issued;
                 String text = "the cluster revocation list expired at " + crl.getNextUpdate().toInstant()
-                        + ": signed policies are refused until the Security Server sends a current one";
+                        + ": the Security Server's certificate and signed policies are refused until a current one "
+                        + "arrives (the join endpoint " + ssHost + ":" + joinPort + " could not provide one: " + fetchError
+                        + ")";
                 lastError = text;
                 LOG.warn("Security Manager: {}", text);
                 raise(AlarmPriority.HIGH, "security-manager", text);
             }
+        }
+    }
+
+    /** The root CRL held is current (issued by the root, before its next update). */
+    private boolean rootCrlCurrent() {
+        javax.security.auth.x500.X500Principal root = keys.trustAnchors().get(0).getSubjectX500Principal();
+        return keys.crls().stream().anyMatch(c -> c.getIssuerX500Principal().equals(root) && c.getNextUpdate() != null
+                && c.getNextUpdate().toInstant().isAfter(Instant.now()));
+    }
+
+    /**
+     * Revocation is hard: with no current root CRL the SCC refuses the Security Server too (the
+     * peer check requires one), so a stale CRL is replaced from the join endpoint, which hands out
+     * the current one. It is signed by the root and installed only if it verifies and does not roll
+     * the CRL number back, so that connection need not be trusted for it. Null when the CRL is
+     * current (now); else why it could not be refreshed.
+     */
+    private String refreshStaleCrl() {
+        if (!keys.isJoined() || rootCrlCurrent()) {
+            return null;
+        }
+        try {
+            X509CRL fresh = org.opendsi.cluster.protocol.JoinClient.fetchCrl(ssHost, joinPort, cfg.cluster(),
+                    keys.trustAnchors().get(0), 10_000);
+            if (keys.updateCrl(fresh)) {
+                LOG.info("Security Manager: current revocation list fetched from the join endpoint {}:{}", ssHost, joinPort);
+                SccClient cl = client;
+                if (cl != null && cl.state() != SccConnectionState.CONNECTED) {
+                    connect(); // reconnect now rather than after the back-off
+                }
+            }
+            return rootCrlCurrent() ? null : "the CRL it gave is not current either";
+        } catch (Exception e) {
+            LOG.warn("Security Manager: cannot refresh the stale revocation list from {}:{}: {}", ssHost, joinPort,
+                    rootMessage(e));
+            return rootMessage(e);
         }
     }
 
@@ -516,6 +559,7 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         keys.install(r.certificates(), t.rootFingerprint());
         ssHost = host;
         ssPort = r.sccPort() > 0 ? r.sccPort() : cfg.ssPort();
+        joinPort = port;
         saveEndpoint();
         connect();
         return "Joined cluster '" + cfg.cluster() + "' as node " + Integer.toUnsignedString(cfg.snid()) + " ("
@@ -531,6 +575,7 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
                 p.load(new StringReader(Files.readString(f, StandardCharsets.UTF_8)));
                 ssHost = p.getProperty("ss.host", ssHost);
                 ssPort = Integer.parseInt(p.getProperty("ss.port", Integer.toString(ssPort)));
+                joinPort = Integer.parseInt(p.getProperty("join.port", Integer.toString(joinPort)));
             } catch (IOException | RuntimeException e) {
                 LOG.warn("Security Manager: cannot read {}: {}", f, e.toString());
             }
@@ -541,6 +586,7 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         Properties p = new Properties();
         p.setProperty("ss.host", ssHost);
         p.setProperty("ss.port", Integer.toString(ssPort));
+        p.setProperty("join.port", Integer.toString(joinPort));
         StringWriter w = new StringWriter();
         p.store(w, "Security Server of this node (from dsi:join); overrides ss.host/ss.port of org.opendsi.node");
         SecureFiles.writeAtomic(dir.resolve("ss.properties"), w.toString().getBytes(StandardCharsets.UTF_8));

@@ -27,11 +27,13 @@ import org.opendsi.cluster.protocol.NodeConfig;
 import org.opendsi.cluster.protocol.NodeRole;
 
 /**
- * A node whose root CRL went past its next update refuses signed policies (they need a current CRL)
- * and tells the operator once, on the priority lane. CRLs here live 4 s and the SS pushes none on its
- * own in that time (its housekeeping runs hourly).
+ * Revocation is hard on a node: with no current root CRL it refuses the Security Server's
+ * certificate and signed policies. It gets a current CRL from the join endpoint (signed by the root,
+ * so that connection need not be trusted); while it cannot, it stays away from the SS, keeps
+ * enforcing its last good policy and raises one alarm, delivered once it is back. CRLs here live
+ * 4 s and the SS pushes none on its own in that time (its housekeeping runs hourly).
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
 class StaleCrlTest {
 
     @TempDir
@@ -44,16 +46,19 @@ class StaleCrlTest {
         Runtimes.closeAll(closeables);
     }
 
-    @Test
-    void aStaleRevocationListRaisesOneAlarmAndPoliciesWaitForACurrentOne() throws Exception {
+    private ServerRuntime ss;
+    private PolicyServiceImpl ssPolicy;
+    private ManagerRuntime sm;
+
+    private void startCluster() throws Exception {
         SccTransport transport = SccTransport.newTransport(2, 2);
         closeables.add(transport);
         Path dir = tmp.resolve("ss");
         NodeConfig cfg = new NodeConfig(NodeRole.SERVER, "dsi", 1, "ss", "127.0.0.1", "127.0.0.1", 0, "127.0.0.1", 0, 0,
                 dir, 1000, 2);
-        PolicyServiceImpl ssPolicy = new PolicyServiceImpl();
+        ssPolicy = new PolicyServiceImpl();
         ssPolicy.activate(Map.of(PolicyServiceImpl.HISTORY_DIR, dir.resolve("policy").toString()));
-        ServerRuntime ss = new ServerRuntime(cfg, ssPolicy, transport, new FileServerStore(dir.resolve("store")),
+        ss = new ServerRuntime(cfg, ssPolicy, transport, new FileServerStore(dir.resolve("store")),
                 new ClusterCa(PkiSettings.of(dir.resolve("keys"), "dsi").withCrlValidity(Duration.ofSeconds(4))));
         ss.start();
         closeables.add(ss);
@@ -65,22 +70,43 @@ class StaleCrlTest {
                 ss.sccSocketAddress().getPort(), "127.0.0.1", 0, 0, sdir, 1000, 2);
         PolicyServiceImpl smPolicy = new PolicyServiceImpl();
         smPolicy.activate(Map.of(PolicyServiceImpl.HISTORY_DIR, sdir.resolve("policy").toString()));
-        ManagerRuntime sm = new ManagerRuntime(scfg, smPolicy, transport,
-                new NodeKeys(PkiSettings.of(sdir.resolve("keys"), "dsi")));
+        sm = new ManagerRuntime(scfg, smPolicy, transport, new NodeKeys(PkiSettings.of(sdir.resolve("keys"), "dsi")));
         sm.renewalCheckDelay = Duration.ofMillis(200);
         sm.renewalCheckPeriod = Duration.ofMillis(250);
         sm.start();
         closeables.add(sm);
         sm.join("127.0.0.1", ss.joinSocketAddress().getPort(), ss.createToken(2, "sm2", Duration.ofMinutes(5), false));
         await("the SM applies v1", 10, () -> sm.status().signedVersion() == 1);
+    }
 
-        await("the stale CRL reaches the SS as one alarm", 15, () -> ss.alarms().stream()
-                .anyMatch(a -> a.alarm().snid() == 2 && a.alarm().text().contains("revocation list expired")));
+    @Test
+    void aStaleRevocationListIsReplacedFromTheJoinEndpoint() throws Exception {
+        startCluster();
+        // several CRL lifetimes pass without the SS pushing one: the node fetches current ones itself
+        Thread.sleep(6_000);
         long v2 = publish(ssPolicy, ss, "v2");
-        await("the SM refuses v2 for want of a current CRL", 10, () -> ss.nodes().stream()
-                .anyMatch(r -> r.snid() == 2 && r.ackError() != null && r.ackError().contains("v" + v2)));
-        assertEquals(1, sm.status().signedVersion());
-        // still one alarm for that CRL, however many checks ran since
+        await("the SM applies v2", 10, () -> sm.status().signedVersion() == v2);
+        assertEquals(0, ss.alarms().stream().filter(a -> a.alarm().text().contains("revocation list expired")).count());
+    }
+
+    @Test
+    void withoutACurrentRevocationListTheNodeRefusesTheServerAndSaysSoOnce() throws Exception {
+        startCluster();
+        int join = sm.joinPort;
+        try (java.net.ServerSocket closed = new java.net.ServerSocket(0)) {
+            sm.joinPort = closed.getLocalPort(); // a port that never answers TLS: the CRL cannot be refreshed
+        }
+        await("the node drops the SS once its CRL is stale", 15, () -> ss.nodes().stream()
+                .anyMatch(r -> r.snid() == 2 && r.state() == org.opendsi.ss.NodeState.DISCONNECTED));
+        long v2 = publish(ssPolicy, ss, "v2");
+        Thread.sleep(1_000);
+        assertEquals(1, sm.status().signedVersion(), "the last good policy stays in force, v2 is not taken");
+        assertTrue(sm.queuedAlarms().stream().anyMatch(a -> a.text().contains("revocation list expired")));
+        // the join endpoint is back: a current CRL, the SS again, the alarm delivered once, v2 applied
+        sm.joinPort = join;
+        await("the alarm reaches the SS", 15, () -> ss.alarms().stream()
+                .anyMatch(a -> a.alarm().snid() == 2 && a.alarm().text().contains("revocation list expired")));
+        await("the SM applies v2", 15, () -> sm.status().signedVersion() == v2);
         assertEquals(1, ss.alarms().stream().filter(a -> a.alarm().snid() == 2
                 && a.alarm().text().contains("revocation list expired")).count());
     }

@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The join endpoint: a TLS 1.3 server (server authentication only: a joining node has no
  * certificate yet) presenting {@code [server certificate, root]} so the node can check the root
- * against the fingerprint in its token. One JSON request line, one JSON response line.
+ * against the fingerprint in its token. One JSON request line, one JSON response line. Also hands
+ * out the current root CRL ({@code {"op":"crl"}}): a node whose CRL went stale refuses the SCC, and
+ * gets a current one here (it is signed by the root, so the channel need not be trusted for it).
  */
 final class JoinServer implements AutoCloseable {
 
@@ -60,11 +62,13 @@ final class JoinServer implements AutoCloseable {
     private volatile boolean closed;
 
     private final java.util.function.IntSupplier sccPort;
+    private final Supplier<java.security.cert.X509CRL> crl;
 
     JoinServer(InetSocketAddress bind, Supplier<Credentials> credentials, Handler handler,
-            java.util.function.IntSupplier sccPort) throws IOException {
+            java.util.function.IntSupplier sccPort, Supplier<java.security.cert.X509CRL> crl) throws IOException {
         this.handler = handler;
         this.sccPort = sccPort;
+        this.crl = crl;
         SSLContext ctx;
         try {
             ctx = SSLContext.getInstance("TLSv1.3");
@@ -137,6 +141,10 @@ final class JoinServer implements AutoCloseable {
         ObjectNode resp = Json.object();
         try {
             JsonNode req = Json.MAPPER.readTree(line);
+            if ("crl".equals(Json.textOr(req, "op", ""))) {
+                resp.put("crl", Json.b64(Json.der(crl.get())));
+                return resp;
+            }
             long snid = req.path("snid").asLong(-1);
             if (snid < 1 || snid > SecurityIds.MAX_SNID) {
                 throw new JoinException("INVALID", "join refused: SnID " + snid + " is outside 1.." + SecurityIds.MAX_SNID

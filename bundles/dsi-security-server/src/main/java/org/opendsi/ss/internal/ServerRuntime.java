@@ -123,7 +123,7 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
         startScc();
         try {
             joinServer = new JoinServer(new InetSocketAddress(cfg.listenHost(), cfg.joinPort()), () -> credentials,
-                    this::join, () -> server != null ? server.localAddress().getPort() : cfg.listenPort());
+                    this::join, () -> server != null ? server.localAddress().getPort() : cfg.listenPort(), ca::crl);
             joinError = null;
         } catch (IOException e) {
             joinError = "cannot listen on " + cfg.listenHost() + ":" + cfg.joinPort() + ": " + e.getMessage();

@@ -33,7 +33,7 @@ class JoinServerTest {
         ca = new ClusterCa(PkiSettings.of(tmp.resolve("ss"), "dsi"));
         Credentials c = ca.serverCredentials(java.util.List.of(), java.util.List.of());
         server = new JoinServer(new InetSocketAddress("127.0.0.1", 0), () -> c,
-                (token, req, snid, addr) -> ca.join(token, req, snid), () -> 8843);
+                (token, req, snid, addr) -> ca.join(token, req, snid), () -> 8843, ca::crl);
         port = server.localAddress().getPort();
     }
 
