@@ -29,7 +29,41 @@ import org.opendsi.api.SecurityIds;
  */
 public record DsmEvent(long timeNanos, long policyVersion, int type, int permission, int srcScid, int srcSnid,
                        int tgtScid, int tgtSnid, int ruleId, int pid, int saddr, int daddr, int sport, int dport,
-                       int protocol, long suppressed, String comm, String path) {
+                       int protocol, long suppressed, String comm, String path, int execReason) {
+
+    /** An event without an exec reason (every type but {@link Type#EXEC_DENIED}). */
+    public DsmEvent(long timeNanos, long policyVersion, int type, int permission, int srcScid, int srcSnid,
+                    int tgtScid, int tgtSnid, int ruleId, int pid, int saddr, int daddr, int sport, int dport,
+                    int protocol, long suppressed, String comm, String path) {
+        this(timeNanos, policyVersion, type, permission, srcScid, srcSnid, tgtScid, tgtSnid, ruleId, pid, saddr, daddr,
+                sport, dport, protocol, suppressed, comm, path, 0);
+    }
+
+    /**
+     * Why an exec was refused or its process killed in the exec gate (DSM_EXEC_R_* of dsm.h), in
+     * words; empty for 0 (no transition rule allowed it) and for other event types.
+     */
+    public String execReasonText() {
+        if (kind() != Type.EXEC_DENIED) {
+            return "";
+        }
+        return switch (execReason) {
+            case 0 -> "";
+            case 1 -> "the process was being traced";
+            case 2 -> "its environment held a loader or libc injection variable (LD_*, MALLOC_*, GCONV_PATH, ...)";
+            case 3 -> "the exec failed after it was allowed, or the new image was not the labeled binary's fresh state";
+            case 4 -> "it did not reach the exec gate in time";
+            case 5 -> "it was found in an exec gate when the DSM's watcher started";
+            case 6 -> "its new image could be ptraced by its user (non-dumpable images only)";
+            case 7 -> "the exec gate could not be used";
+            default -> "reason " + execReason;
+        };
+    }
+
+    /** Whether the process was killed in the exec gate (before its first instruction) rather than its exec refused. */
+    public boolean killedInGate() {
+        return kind() == Type.EXEC_DENIED && execReason >= 2 && execReason != 7;
+    }
 
     /** The DSM_EV_* codes. */
     public enum Type {

@@ -352,6 +352,23 @@ class LinuxDsmIntegrationTest {
         DsmCounters c = dsm.counters();
         assertTrue(c.execsDenied() >= 1, c.toString());
         assertTrue(c.execsTransitioned() >= 1, c.toString());
+
+        // the same allowed transition with LD_PRELOAD in the caller's environment: killed in the exec
+        // gate before its first instruction, and the event says why
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c", "read x; exec \"$0\" 30", allowed.toString())
+                .redirectErrorStream(true);
+        pb.environment().put("LD_PRELOAD", "/nonexistent/inject.so");
+        Process inj = pb.start();
+        CHILDREN.add(inj);
+        dsm.movePid((int) inj.pid(), 10);
+        inj.getOutputStream().write('\n');
+        inj.getOutputStream().flush();
+        assertTrue(inj.waitFor(10, TimeUnit.SECONDS), "the injected transition was not killed");
+        assertEquals(128 + 9, inj.exitValue(), "killed by SIGKILL");
+        DsmEvent k = awaitEvent(DsmEvent.Type.EXEC_DENIED, (int) inj.pid());
+        assertEquals(2, k.execReason(), k.toString());
+        assertTrue(k.killedInGate());
+        assertTrue(k.execReasonText().contains("LD_*"), k.execReasonText());
     }
 
     /**

@@ -44,7 +44,13 @@ final class EventMapper {
                 e.tgtSnid(), e.ruleId(), rule.line(), rule.label(), e.policyVersion(), e.pid(), nz(e.comm()),
                 nz(e.path()), proto, net ? DsmEvent.ipv4(e.saddr()) : "", e.sport(), net ? DsmEvent.ipv4(e.daddr()) : "",
                 e.dport(), e.suppressed(), "", null, null);
-        return withText(partial, describe(partial));
+        String text = describe(partial);
+        if (!e.execReasonText().isEmpty()) {
+            text = (e.killedInGate() ? "Killed before its first instruction in " + ctx(e.tgtScid(), e.tgtSnid())
+                    + ": exec of " + (partial.path().isEmpty() ? partial.comm() : partial.path()) + proc(partial)
+                    + " from " + ctx(e.srcScid(), e.srcSnid()) : text) + " (" + e.execReasonText() + ")";
+        }
+        return withText(partial, text);
     }
 
     static AuditRecord withText(AuditRecord r, String text) {

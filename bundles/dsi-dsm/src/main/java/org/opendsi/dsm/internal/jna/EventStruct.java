@@ -48,7 +48,7 @@ public class EventStruct extends Structure {
         return new DsmEvent(time_ns, policy_version, type, permission, src_scid, src_snid, tgt_scid, tgt_snid,
                 rule_id, pid, networkOrder(saddr), networkOrder(daddr), Short.toUnsignedInt(sport),
                 Short.toUnsignedInt(dport), Byte.toUnsignedInt(protocol), Integer.toUnsignedLong(suppressed),
-                cString(comm), cString(path));
+                cString(comm), cString(path), Byte.toUnsignedInt(pad[0]));
     }
 
     /** The 4 bytes are in network order in memory; JNA read them as a native (little-endian) int. */
