@@ -44,13 +44,6 @@ public final class JoinClient {
 
     public static Result join(String host, int port, String cluster, JoinToken token, int snid, String name,
             String address, JoinRequest request, int timeoutMillis) throws JoinException {
-        SSLContext ctx;
-        try {
-            ctx = SSLContext.getInstance("TLSv1.3");
-            ctx.init(null, new TrustManager[] {pinnedTrust(cluster, token.rootFingerprint())}, null);
-        } catch (GeneralSecurityException e) {
-            throw new JoinException("PROTOCOL", "cannot create a TLS 1.3 context: " + e.getMessage(), e);
-        }
         ObjectNode req = Json.object();
         req.put("token", token.secret());
         req.put("cluster", cluster);
@@ -60,23 +53,8 @@ public final class JoinClient {
         req.put("nodeCaCsr", Json.b64(request.nodeCaCsr()));
         req.put("channelCsr", Json.b64(request.channelCsr()));
         JsonNode resp;
-        try (Socket raw = new Socket()) {
-            raw.connect(new InetSocketAddress(host, port), timeoutMillis);
-            raw.setSoTimeout(timeoutMillis);
-            try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(raw, host, port, true)) {
-                s.setEnabledProtocols(new String[] {"TLSv1.3"});
-                s.startHandshake();
-                OutputStream out = s.getOutputStream();
-                out.write(Json.bytes(req));
-                out.write('\n');
-                out.flush();
-                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-                String line = readLine(in);
-                if (line == null) {
-                    throw new JoinException("PROTOCOL", "the Security Server closed the join connection without an answer");
-                }
-                resp = Json.MAPPER.readTree(line);
-            }
+        try {
+            resp = exchange(host, port, pinnedTrust(cluster, token.rootFingerprint()), req, timeoutMillis);
         } catch (SSLHandshakeException e) {
             Throwable c = e;
             while (c.getCause() != null && !(c instanceof CertificateException)) {
@@ -111,10 +89,33 @@ public final class JoinClient {
      */
     public static java.security.cert.X509CRL fetchCrl(String host, int port, String cluster, X509Certificate root,
             int timeoutMillis) throws JoinException {
+        JsonNode resp;
+        try {
+            resp = exchange(host, port, pinnedTrust(cluster, fingerprint(root)), Json.object().put("op", "crl"),
+                    timeoutMillis);
+        } catch (SSLHandshakeException e) {
+            throw new JoinException("UNTRUSTED_SERVER", "the server at " + host + ":" + port
+                    + " is not the Security Server of the pinned root: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new JoinException("UNREACHABLE", "cannot get the CRL from " + host + ":" + port + ": " + e, e);
+        }
+        if (resp.has("error")) {
+            throw new JoinException(Json.textOr(resp, "reason", "INVALID"), Json.text(resp, "error"));
+        }
+        try {
+            return Json.crl(Json.unb64(resp, "crl"));
+        } catch (IllegalArgumentException e) {
+            throw new JoinException("PROTOCOL", "malformed CRL answer: " + e.getMessage(), e);
+        }
+    }
+
+    /** One request line, one answer line over TLS 1.3 to the join endpoint, the server checked by {@code trust}. */
+    private static JsonNode exchange(String host, int port, X509TrustManager trust, ObjectNode req, int timeoutMillis)
+            throws IOException, JoinException {
         SSLContext ctx;
         try {
             ctx = SSLContext.getInstance("TLSv1.3");
-            ctx.init(null, new TrustManager[] {pinnedTrust(cluster, fingerprint(root))}, null);
+            ctx.init(null, new TrustManager[] {trust}, null);
         } catch (GeneralSecurityException e) {
             throw new JoinException("PROTOCOL", "cannot create a TLS 1.3 context: " + e.getMessage(), e);
         }
@@ -125,24 +126,15 @@ public final class JoinClient {
                 s.setEnabledProtocols(new String[] {"TLSv1.3"});
                 s.startHandshake();
                 OutputStream out = s.getOutputStream();
-                out.write(Json.bytes(Json.object().put("op", "crl")));
+                out.write(Json.bytes(req));
                 out.write('\n');
                 out.flush();
                 String line = readLine(new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)));
                 if (line == null) {
-                    throw new JoinException("PROTOCOL", "the Security Server closed the connection without a CRL");
+                    throw new JoinException("PROTOCOL", "the Security Server closed the join connection without an answer");
                 }
-                JsonNode resp = Json.MAPPER.readTree(line);
-                if (resp.has("error")) {
-                    throw new JoinException(Json.textOr(resp, "reason", "INVALID"), Json.text(resp, "error"));
-                }
-                return Json.crl(Json.unb64(resp, "crl"));
+                return Json.MAPPER.readTree(line);
             }
-        } catch (SSLHandshakeException e) {
-            throw new JoinException("UNTRUSTED_SERVER", "the server at " + host + ":" + port
-                    + " is not the Security Server of the pinned root: " + e.getMessage(), e);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new JoinException("UNREACHABLE", "cannot get the CRL from " + host + ":" + port + ": " + e, e);
         }
     }
 

@@ -56,27 +56,13 @@ class AuditAnchorTest {
     void checkpointsAreAnchoredAndAJournalThatWentBackRaisesOneAlarm() throws Exception {
         SccTransport transport = SccTransport.newTransport(2, 2);
         closeables.add(transport);
-        Path dir = tmp.resolve("ss");
-        NodeConfig cfg = new NodeConfig(NodeRole.SERVER, "dsi", 1, "ss", "127.0.0.1", "127.0.0.1", 0, "127.0.0.1", 0, 0,
-                dir, 1000, 2);
-        PolicyServiceImpl ssPolicy = new PolicyServiceImpl();
-        ssPolicy.activate(Map.of(PolicyServiceImpl.HISTORY_DIR, dir.resolve("policy").toString()));
-        FileServerStore store = new FileServerStore(dir.resolve("store"));
-        ServerRuntime ss = new ServerRuntime(cfg, ssPolicy, transport, store,
-                new ClusterCa(PkiSettings.of(dir.resolve("keys"), "dsi")));
-        ss.start();
-        closeables.add(ss);
-
-        Path sdir = tmp.resolve("sm2");
-        NodeConfig scfg = new NodeConfig(NodeRole.MANAGER, "dsi", 2, "sm2", "127.0.0.1", "127.0.0.1",
-                ss.sccSocketAddress().getPort(), "127.0.0.1", 0, 0, sdir, 1000, 2);
-        PolicyServiceImpl smPolicy = new PolicyServiceImpl();
-        smPolicy.activate(Map.of(PolicyServiceImpl.HISTORY_DIR, sdir.resolve("policy").toString()));
-        NodeKeys keys = new NodeKeys(PkiSettings.of(sdir.resolve("keys"), "dsi"));
-        ManagerRuntime sm = new ManagerRuntime(scfg, smPolicy, transport, keys);
-        sm.start();
-        closeables.add(sm);
-        sm.join("127.0.0.1", ss.joinSocketAddress().getPort(), ss.createToken(2, "sm2", Duration.ofMinutes(5), false));
+        Runtimes.Server server = Runtimes.startServer(tmp.resolve("ss"), transport, closeables, null);
+        ServerRuntime ss = server.runtime();
+        FileServerStore store = server.store();
+        NodeConfig scfg = Runtimes.managerConfig(tmp.resolve("sm2"), 2, "sm2", server);
+        ManagerRuntime sm = Runtimes.manager(scfg, transport);
+        Runtimes.startAndJoin(sm, scfg, server, closeables);
+        NodeKeys keys = Runtimes.field(sm, "keys", NodeKeys.class);
         await("sm2 connected", 10, () -> ss.nodes().stream().anyMatch(r -> r.snid() == 2
                 && r.state() == org.opendsi.ss.NodeState.CONNECTED));
 
@@ -102,7 +88,7 @@ class AuditAnchorTest {
 
         // a restarted manager learns the anchor from the HELLO reply
         sm.close();
-        ManagerRuntime again = new ManagerRuntime(scfg, smPolicy, transport, new NodeKeys(PkiSettings.of(sdir.resolve("keys"), "dsi")));
+        ManagerRuntime again = Runtimes.manager(scfg, transport);
         again.start();
         closeables.add(again);
         await("the anchor comes back with HELLO", 10, () -> again.anchored().map(AuditCheckpoint::seq).orElse(0L) == 50);

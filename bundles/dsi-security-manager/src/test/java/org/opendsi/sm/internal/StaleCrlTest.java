@@ -53,29 +53,15 @@ class StaleCrlTest {
     private void startCluster() throws Exception {
         SccTransport transport = SccTransport.newTransport(2, 2);
         closeables.add(transport);
-        Path dir = tmp.resolve("ss");
-        NodeConfig cfg = new NodeConfig(NodeRole.SERVER, "dsi", 1, "ss", "127.0.0.1", "127.0.0.1", 0, "127.0.0.1", 0, 0,
-                dir, 1000, 2);
-        ssPolicy = new PolicyServiceImpl();
-        ssPolicy.activate(Map.of(PolicyServiceImpl.HISTORY_DIR, dir.resolve("policy").toString()));
-        ss = new ServerRuntime(cfg, ssPolicy, transport, new FileServerStore(dir.resolve("store")),
-                new ClusterCa(PkiSettings.of(dir.resolve("keys"), "dsi").withCrlValidity(Duration.ofSeconds(4))));
-        ss.start();
-        closeables.add(ss);
-        ssPolicy.addListener(ss);
+        Runtimes.Server server = Runtimes.startServer(tmp.resolve("ss"), transport, closeables, Duration.ofSeconds(4));
+        ss = server.runtime();
+        ssPolicy = server.policy();
         publish(ssPolicy, ss, "v1");
-
-        Path sdir = tmp.resolve("sm2");
-        NodeConfig scfg = new NodeConfig(NodeRole.MANAGER, "dsi", 2, "sm2", "127.0.0.1", "127.0.0.1",
-                ss.sccSocketAddress().getPort(), "127.0.0.1", 0, 0, sdir, 1000, 2);
-        PolicyServiceImpl smPolicy = new PolicyServiceImpl();
-        smPolicy.activate(Map.of(PolicyServiceImpl.HISTORY_DIR, sdir.resolve("policy").toString()));
-        sm = new ManagerRuntime(scfg, smPolicy, transport, new NodeKeys(PkiSettings.of(sdir.resolve("keys"), "dsi")));
+        NodeConfig scfg = Runtimes.managerConfig(tmp.resolve("sm2"), 2, "sm2", server);
+        sm = Runtimes.manager(scfg, transport);
         sm.renewalCheckDelay = Duration.ofMillis(200);
         sm.renewalCheckPeriod = Duration.ofMillis(250);
-        sm.start();
-        closeables.add(sm);
-        sm.join("127.0.0.1", ss.joinSocketAddress().getPort(), ss.createToken(2, "sm2", Duration.ofMinutes(5), false));
+        Runtimes.startAndJoin(sm, scfg, server, closeables);
         await("the SM applies v1", 10, () -> sm.status().signedVersion() == 1);
     }
 
