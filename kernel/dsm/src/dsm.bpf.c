@@ -424,11 +424,17 @@ allowed:
 	return 0;
 }
 
+#define SOCK_RAW 3
+
 SEC("cgroup/sock_create")
 int dsi_sock_create(struct bpf_sock *sk)
 {
 	if (sk->family != AF_INET && sk->family != AF_INET6)
 		return 1;
+	/* a raw socket writes its own IP headers (a label, another source) and no connect/sendmsg
+	 * check judges it: it needs "raw" as well as "create" */
+	if (sk->type == SOCK_RAW && !local_check(0, DSM_P_RAW, sk->protocol, 0, 0, 0, 0))
+		return 0;
 	return local_check(0, DSM_P_CREATE, sk->protocol, 0, 0, 0, 0);
 }
 

@@ -33,6 +33,7 @@
 #define DSM_P_SEND       3
 #define DSM_P_RECEIVE    4
 #define DSM_P_TRANSITION 5
+#define DSM_P_RAW        6 /* open a raw IP socket (SOCK_RAW); subject = target, like create */
 
 /* per-CPU counters (map dsm_cnt) */
 enum {

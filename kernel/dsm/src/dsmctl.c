@@ -61,8 +61,8 @@ static const char *reason_name(uint32_t r)
 
 static const char *perm_name(uint32_t p)
 {
-	static const char *n[] = { "create", "bind", "connect", "send", "receive", "transition" };
-	return p < 6 ? n[p] : "?";
+	static const char *n[] = { "create", "bind", "connect", "send", "receive", "transition", "raw" };
+	return p < 7 ? n[p] : "?";
 }
 
 static void print_event(const struct dsm_event *e)

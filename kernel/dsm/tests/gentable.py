@@ -13,7 +13,7 @@ bytes from a compact command line:
      --trans PARENT,BIN,NEW[,RULE]
      --net SCID,A.B.C.D/LEN,allow|deny,MASK[,RULE]
      --fill N                           N extra access records (ScIDs 100000+) for swap timing
-Masks are integers or '+'-joined names: create,bind,connect,send,receive,transition,all.
+Masks are integers or '+'-joined names: create,bind,connect,send,receive,transition,raw,all (all = every one but raw).
 """
 import argparse
 import hashlib
@@ -22,7 +22,7 @@ import struct
 import sys
 
 ANY = 0xFFFFFFFF
-PERMS = {"create": 1, "bind": 2, "connect": 4, "send": 8, "receive": 16, "transition": 32,
+PERMS = {"create": 1, "bind": 2, "connect": 4, "send": 8, "receive": 16, "transition": 32, "raw": 64,
          "all": 63, "none": 0}
 
 

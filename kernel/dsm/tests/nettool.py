@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Small traffic tool for the DSM tests (only ever pointed at the test namespaces' addresses).
 
-  udp-recv PORT SECONDS [--expect N] [--ready FILE]      prints "received N bytes B"
+  udp-recv PORT SECONDS [--expect N] [--ready FILE] [--stop FILE]  prints "received N bytes B"
+      (--stop: end once FILE exists and nothing arrived for 0.5 s; SECONDS stays the upper bound)
   udp-send ADDR PORT COUNT [--size S] [--opt HEX] [--src ADDR] [--interval SEC]
   tcp-recv PORT SECONDS [--ready FILE]                   prints "received BYTES conns N"
   tcp-send ADDR PORT BYTES                               prints "sent BYTES" or "error ERRNO"
@@ -29,6 +30,7 @@ def main():
     ap.add_argument("args", nargs="*")
     ap.add_argument("--expect", type=int, default=0)
     ap.add_argument("--ready")
+    ap.add_argument("--stop")
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--opt")
     ap.add_argument("--src")
@@ -43,12 +45,19 @@ def main():
         ready(a.ready)
         end = time.time() + secs
         n = b = 0
+        last = time.time()
         while time.time() < end and not (a.expect and n >= a.expect):
-            s.settimeout(max(0.01, end - time.time()))
+            s.settimeout(max(0.01, min(end - time.time(), 0.2 if a.stop else end - time.time())))
             try:
                 d = s.recv(65535)
             except socket.timeout:
-                break
+                # with --stop, the sender says when it is done (however long it took under load)
+                if a.stop and os.path.exists(a.stop) and time.time() - last >= 0.5:
+                    break
+                if not a.stop:
+                    break
+                continue
+            last = time.time()
             n += 1
             b += len(d)
         print("received %d bytes %d" % (n, b), flush=True)

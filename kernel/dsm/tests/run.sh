@@ -64,7 +64,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 ALL_TESTS=(udp_10_to_10_delivered tcp_10_to_10_delivered deny_10_to_20_at_receiver_audited
-	local_bind_denied_by_scid local_connect_denied_by_scid forged_label_dropped_and_audited
+	local_bind_denied_by_scid local_connect_denied_by_scid raw_socket_needs_the_raw_permission forged_label_dropped_and_audited
 	audit_mode_passes_and_records audit_events_rate_limited exec_transition_moves_process exec_without_rule_denied
 	exec_gate_clean_transitions exec_ld_preload_killed exec_traced_caller_refused exec_traced_thread_killed
 	exec_failed_after_allow_killed exec_ptrace_after_release exec_nondump_only_mode exec_gate_orphan_killed
@@ -185,7 +185,7 @@ mkdir -p "$CGT"
 
 # policy: nodes 1 (colby) and 2 (munster); contexts 10, 20, 30 (audit), 40; labeled binary 50
 common=(--node 1=$IPC --node 2=$IPM --ctx 10 --ctx 20 --ctx 30:audit --ctx 40 --ctx 50
-	--access 10,ANY,10,all,101 --access 20,ANY,20,all,102 --access 30,ANY,30,all,103
+	--access 10,ANY,10,all,101 --access 20,ANY,20,all+raw,102 --access 30,ANY,30,all,103
 	--access 40,ANY,40,all,104 --access 10,ANY,20,none,201
 	--access 10,ANY,0,connect+send,111 --access 20,ANY,0,connect+send,112
 	--access 30,ANY,0,connect+send,113 --access 10,ANY,40,transition,301
@@ -251,6 +251,26 @@ t_local_bind_denied_by_scid() {
 	out=$(in_ctx colby 10 $NT bind udp 7033) || { echo "unlabeled port: $out"; return 1; }
 	wait_event colby "type=DENY perm=bind src=10@1 tgt=20@1 rule=201 pid=[0-9]+ proto=17 .* dport=7020" ||
 		{ echo "no bind DENY event"; return 1; }
+}
+
+# a raw socket writes its own IP header (a label, another source): "raw" is needed on top of
+# "create"; 10 has "all" (which leaves raw out), 20 is granted raw by name
+t_raw_socket_needs_the_raw_permission() {
+	local py='import socket,sys
+try:
+    socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP).close(); print("ok")
+except OSError as e:
+    print("error", e.errno)'
+	local out
+	out=$(in_ctx colby 10 python3 -c "$py")
+	[ "$out" = "error 1" ] || { echo "context 10 without raw: $out"; return 1; }
+	out=$(in_ctx colby 10 python3 -c "${py/AF_INET,/AF_INET6,}")
+	[ "$out" = "error 1" ] || { echo "context 10, IPv6 raw: $out"; return 1; }
+	out=$(in_ctx colby 20 python3 -c "$py")
+	[ "$out" = "ok" ] || { echo "context 20 granted raw: $out"; return 1; }
+	out=$(in_ctx colby 10 python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).close(); print("ok")')
+	[ "$out" = "ok" ] || { echo "an ordinary socket in 10: $out"; return 1; }
+	wait_event colby "type=DENY perm=raw src=10@1 tgt=10@1 " || { echo "no DENY event for raw"; return 1; }
 }
 
 t_local_connect_denied_by_scid() {
@@ -581,10 +601,11 @@ t_label_all_segments_mode() {
 
 t_atomic_table_swap_under_traffic() {
 	"$CTL" load-table --pin $PINM "$TMP/A.tbl" >/dev/null || return 1
-	rm -f "$TMP/r20.ready" "$TMP/r10.ready"
-	in_ctx munster 20 $NT udp-recv 7022 12 --ready "$TMP/r20.ready" >"$TMP/r20.out" &
+	rm -f "$TMP/r20.ready" "$TMP/r10.ready" "$TMP/swap.stop"
+	# the receivers stop when the senders are done (a loaded machine may send slower), not at a fixed time
+	in_ctx munster 20 $NT udp-recv 7022 120 --ready "$TMP/r20.ready" --stop "$TMP/swap.stop" >"$TMP/r20.out" &
 	local r20=$!
-	in_ctx munster 10 $NT udp-recv 7023 12 --ready "$TMP/r10.ready" >"$TMP/r10.out" &
+	in_ctx munster 10 $NT udp-recv 7023 120 --ready "$TMP/r10.ready" --stop "$TMP/swap.stop" >"$TMP/r10.out" &
 	local r10=$!
 	wait_file "$TMP/r20.ready"; wait_file "$TMP/r10.ready"
 	in_ctx colby 10 $NT udp-send $IPM 7022 40000 --interval 0.0001 >"$TMP/s20.out" 2>&1 &
@@ -593,8 +614,9 @@ t_atomic_table_swap_under_traffic() {
 	local s10=$!
 	local sw; sw=$("$CTL" swap-loop --pin $PINM "$TMP/A.tbl" "$TMP/B.tbl" 3000)
 	wait $s20 $s10
-	"$CTL" load-table --pin $PINM "$TMP/base.tbl" >/dev/null
+	touch "$TMP/swap.stop"
 	wait $r20 $r10
+	"$CTL" load-table --pin $PINM "$TMP/base.tbl" >/dev/null
 	local got20 got10; got20=$(awk '{print $2}' $TMP/r20.out); got10=$(awk '{print $2}' $TMP/r10.out)
 	log "swap: $sw; 10->20 delivered $got20 of $(cat $TMP/s20.out); 10->10 delivered $got10 of $(cat $TMP/s10.out)"
 	[ -n "$sw" ] || { echo "swap-loop failed"; return 1; }

@@ -18,7 +18,13 @@ public enum Permission {
     /** Receive from the subject: checked on the target node before the packet reaches the socket. */
     RECEIVE(4, "receive"),
     /** Exec into the target context (parent ScID to new ScID); see transition rules. */
-    TRANSITION(5, "transition");
+    TRANSITION(5, "transition"),
+    /**
+     * Open a raw IP socket (SOCK_RAW): it writes its own IP headers (labels, addresses) and is judged
+     * by no connect/send check. Checked at the source like create (target = the process's own ScID);
+     * never implied by {@code all} or by zones: a DSP grants it by name.
+     */
+    RAW(6, "raw");
 
     /** Number of permission bit positions reserved in the table format (rule-id slots per entry). */
     public static final int SLOTS = 8;

@@ -37,7 +37,8 @@ import org.opendsi.api.table.CompiledTable;
  */
 public final class DspCompiler {
 
-    static final int SOCKET_PERMS = Permission.allMask() & ~Permission.TRANSITION.mask();
+    static final int SOCKET_PERMS = Permission.allMask() & ~Permission.TRANSITION.mask()
+            & ~Permission.RAW.mask();
     static final int ADMIN_TO_ZONE = Permission.CONNECT.mask() | Permission.SEND.mask() | Permission.RECEIVE.mask();
     static final int ZONE_TO_ADMIN = Permission.SEND.mask() | Permission.RECEIVE.mask();
     private static final int MAX_WARNINGS = 100;

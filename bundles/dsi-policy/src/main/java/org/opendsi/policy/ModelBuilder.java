@@ -22,7 +22,8 @@ import org.opendsi.policy.PolicyModel.Loc;
  */
 final class ModelBuilder {
 
-    private static final int SOCKET_PERMS = Permission.allMask() & ~Permission.TRANSITION.mask();
+    private static final int SOCKET_PERMS = Permission.allMask() & ~Permission.TRANSITION.mask()
+            & ~Permission.RAW.mask();
     private static final java.util.regex.Pattern WS = java.util.regex.Pattern.compile("\\s+");
     private static final int EXTERNAL_PERMS = Permission.CONNECT.mask() | Permission.SEND.mask();
 
@@ -265,7 +266,9 @@ final class ModelBuilder {
                 case "allow", "deny" -> {
                     Integer s = contextRef(e, "source", contexts, true);
                     Integer t = contextRef(e, "target", contexts, true);
-                    Integer perms = permissions(e, Permission.allMask());
+                    // "all" in an allow leaves raw out (granted by name only); a deny of "all" denies it too
+                    Integer perms = permissions(e, e.name().equals("allow")
+                            ? Permission.allMask() & ~Permission.RAW.mask() : Permission.allMask(), Permission.allMask());
                     List<Integer> srcNodes = List.of();
                     String sn = e.attr("source-nodes");
                     if (sn != null) {
@@ -311,7 +314,7 @@ final class ModelBuilder {
                     }
                     String dec = trim(e.attr("decision"));
                     Integer perms = e.attr("permissions") == null ? Integer.valueOf(EXTERNAL_PERMS)
-                            : permissions(e, EXTERNAL_PERMS);
+                            : permissions(e, EXTERNAL_PERMS, EXTERNAL_PERMS);
                     if (scid == null || cidr == null || perms == null) {
                         break;
                     }
@@ -525,8 +528,8 @@ final class ModelBuilder {
         return sorted;
     }
 
-    /** Permission list -> mask; "all" means every permission in allowed. */
-    private Integer permissions(RawElement e, int allowed) {
+    /** Permission list -> mask; "all" means {@code all}; each name must be one of {@code allowed}. */
+    private Integer permissions(RawElement e, int all, int allowed) {
         String text = e.attr("permissions");
         if (text == null) {
             suppress(e.loc());
@@ -547,7 +550,7 @@ final class ModelBuilder {
                 continue;
             }
             if (tok.equals("all")) {
-                mask |= allowed;
+                mask |= all;
                 continue;
             }
             Permission p;

@@ -92,11 +92,11 @@ class DigestDiffTest {
         CompiledPolicy zones = TestSupport.compileSample("virtual-zones.xml");
         List<PolicyChange> changes = PolicyDiffer.diff(permissive, zones);
         assertTrue(changes.contains(new PolicyChange(PolicyChange.Kind.CHANGED, "default", "decision",
-                "allow create bind connect send receive transition", "allow none")), changes.toString());
+                "allow create bind connect send receive transition raw", "allow none")), changes.toString());
         assertTrue(changes.contains(new PolicyChange(PolicyChange.Kind.ADDED, "access", "10@*->20", "",
                 "allow none")), changes.toString());
         assertTrue(changes.contains(new PolicyChange(PolicyChange.Kind.CHANGED, "access", "2@*->10",
-                "allow create bind connect send receive transition", "allow transition")), changes.toString());
+                "allow create bind connect send receive transition raw", "allow transition")), changes.toString());
         assertTrue(changes.stream().noneMatch(c -> c.table().equals("socket-label")), "labels are equal");
         // reverse direction: REMOVED
         assertTrue(PolicyDiffer.diff(zones, permissive).contains(new PolicyChange(PolicyChange.Kind.REMOVED,

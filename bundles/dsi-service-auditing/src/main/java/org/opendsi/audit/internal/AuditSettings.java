@@ -20,7 +20,7 @@ record AuditSettings(Path dir, long maxFileBytes, int maxFiles, int bufferSize, 
                 num(c, "detector.denials.window.seconds", 60), (int) num(c, "alarm.backlog.max", 1000),
                 host, (int) num(c, "syslog.port", tls ? 6514 : 514), tls, str(c, "syslog.ca", ""),
                 (int) num(c, "syslog.queue.max", 10_000), str(c, "node.name", ""),
-                num(c, "summary.interval.seconds", 900), num(c, "flood.window.seconds", 10),
+                num(c, "summary.interval.seconds", 900), num(c, "flood.window.seconds", 2),
                 (int) num(c, "flood.records.per.flow", 20), (int) num(c, "flood.records.per.window", 500),
                 num(c, "checkpoint.seconds", 30));
     }

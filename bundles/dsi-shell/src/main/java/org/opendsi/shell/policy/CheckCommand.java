@@ -25,7 +25,7 @@ public class CheckCommand extends PolicyCommandSupport {
     @Completion(ScIdCompleter.class)
     String tsid;
 
-    @Argument(index = 3, name = "permission", description = "create, bind, connect, send, receive or transition", required = true)
+    @Argument(index = 3, name = "permission", description = "create, bind, connect, send, receive, transition or raw", required = true)
     @Completion(PermissionCompleter.class)
     String permission;
 
