@@ -87,7 +87,8 @@ final class FloodGate {
     /** The aggregates of a window that has ended (call when idle, so they do not wait for traffic). */
     List<AuditRecord> roll(long nowMillis) {
         List<AuditRecord> out = new ArrayList<>();
-        if (nowMillis - windowStart < windowMillis) {
+        // (the first call starts the first window: now - MIN_VALUE would overflow)
+        if (windowStart != Long.MIN_VALUE && nowMillis - windowStart < windowMillis) {
             return out;
         }
         out.addAll(flush());
