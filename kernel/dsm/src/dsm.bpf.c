@@ -539,6 +539,21 @@ static __always_inline void udp_learn(struct dsm_skc *skc, __u32 saddr, __u32 da
 	bpf_map_update_elem(&dsm_uflows, &fk, &uv, BPF_ANY);
 }
 
+/* whether ifindex is one of the node's cluster interfaces (dsm_ifaces, up to 16) */
+static __always_inline int cluster_ifindex(__u32 ifindex)
+{
+#pragma unroll
+	for (__u32 i = 0; i < 16; i++) {
+		__u32 k = i;
+		struct dsm_iface_rec *r = bpf_map_lookup_elem(&dsm_ifaces, &k);
+		if (!r)
+			return 0;
+		if (r->ifindex && r->ifindex == ifindex)
+			return 1;
+	}
+	return 0;
+}
+
 SEC("cgroup_skb/ingress")
 int dsi_ingress(struct __sk_buff *skb)
 {
@@ -812,11 +827,13 @@ int dsi_ingress(struct __sk_buff *skb)
 	}
 
 	/* verdict cache: under one table the decision depends only on (source address, label,
-	 * target ScID) and, for own labels looped back, on arriving over lo */
+	 * target ScID) and, for own labels looped back, on arriving over lo; labels are accepted only
+	 * on the node's cluster interfaces (and lo) */
 	int lo_own = (labeled || flow_known) && snid == cfg->snid && skb->ifindex == 1;
+	int off_cluster = labeled && skb->ifindex != 1 && !cluster_ifindex(skb->ifindex);
 	if (!t0_known && !local_label(g0 & 1, proto, dport, &t0))
 		t0 = cg_scid;
-	struct dsm_vc_key vk = { .kind = (3 << 24) | ((__u32)lo_own << 16),
+	struct dsm_vc_key vk = { .kind = (3 << 24) | ((__u32)lo_own << 16) | ((__u32)off_cluster << 17),
 				 .w = { saddr, scid, snid, t0 } };
 	int vhit = t0 && vc_hit(&vk, g0, &vslot);
 
@@ -842,6 +859,8 @@ int dsi_ingress(struct __sk_buff *skb)
 				if (!lo_own)
 					forged = 1;
 			}
+			if (off_cluster)
+				forged = 1;
 		}
 		if (!local_label(slot, proto, dport, &tgt))
 			tgt = cg_scid;
@@ -943,6 +962,40 @@ verdict:
 
 /* ---------------------------------------------------------------- labels on the wire */
 
+/* Finds a DSI label option among the IPv4 options of a packet whose IP header starts at base
+ * (ETH_HLEN in tc). Returns 1 with the claimed (snid, scid) when there is one. */
+static __always_inline int egress_label_present(struct __sk_buff *skb, __u32 base, __u32 ihl, __u32 *snid,
+						__u32 *scid)
+{
+	__u32 off = 20;
+#pragma unroll
+	for (int i = 0; i < 8; i++) {
+		__u8 o[8];
+		if (off + 2 > ihl || off > 58)
+			return 0;
+		if (bpf_skb_load_bytes(skb, base + off, o, 2))
+			return 0;
+		if (o[0] == 0)
+			return 0;
+		if (o[0] == 1) {
+			off++;
+			continue;
+		}
+		if (o[1] < 2)
+			return 0;
+		if (o[0] == DSM_OPT_TYPE) {
+			if (o[1] == DSM_OPT_LEN && off + 8 <= ihl && off <= 52 &&
+			    !bpf_skb_load_bytes(skb, base + off, o, 8)) {
+				*snid = ((__u32)o[2] << 8) | o[3];
+				*scid = ((__u32)o[4] << 24) | ((__u32)o[5] << 16) | ((__u32)o[6] << 8) | o[7];
+			}
+			return 1;
+		}
+		off += o[1];
+	}
+	return 0;
+}
+
 SEC("tc")
 int dsi_egress(struct __sk_buff *skb)
 {
@@ -971,6 +1024,29 @@ int dsi_egress(struct __sk_buff *skb)
 	ihl = (b[0] & 0x0f) * 4;
 	if (ihl < 20)
 		return TC_ACT_OK;
+	/* Sealed egress: the DSM writes labels here and nowhere else, so a packet that already carries
+	 * option 0x9E was labeled by someone else (IP_OPTIONS, IP_HDRINCL, a raw or packet socket, a
+	 * forwarded packet): a forgery attempt, in a context or not. Dropped, counted, audited. */
+	if (ihl > 20) {
+		__u32 fsnid = 0, fscid = 0;
+		if (egress_label_present(skb, ETH_HLEN, ihl & 0x3c, &fsnid, &fscid)) {
+			struct ev_args fa = {};
+			__u32 fslot = active_gen() & 1;
+			struct dsm_hdr *hh = bpf_map_lookup_elem(&dsm_hdr, &fslot);
+			count(DSM_C_FORGED);
+			fa.type = 3;
+			fa.perm = DSM_P_SEND;
+			fa.src_scid = fscid;
+			fa.src_snid = fsnid;
+			fa.tgt_snid = 0;
+			fa.saddr = *(__u32 *)&b[12];
+			fa.daddr = *(__u32 *)&b[16];
+			fa.proto = b[9];
+			fa.version = hh ? hh->version : 0;
+			emit(&fa, cfg);
+			return TC_ACT_SHOT;
+		}
+	}
 	/* non-first fragments are never labeled; the first one carries the label */
 	if (((b[6] << 8) | b[7]) & 0x1fff)
 		return TC_ACT_OK;
@@ -1040,9 +1116,11 @@ int dsi_egress(struct __sk_buff *skb)
 	}
 	if (!scid)
 		return TC_ACT_OK;
+	/* No unlabeled fallback: a packet of a context socket whose header has no room for the label
+	 * (a process filled IP_OPTIONS, e.g. with record-route) is dropped, never sent unlabeled */
 	if (ihl + DSM_OPT_LEN > 60) {
 		count(DSM_C_LABEL_FAIL);
-		return TC_ACT_OK;
+		return TC_ACT_SHOT;
 	}
 
 	if (!skb->gso_segs || skb->gso_segs == 1) {
@@ -1053,7 +1131,7 @@ int dsi_egress(struct __sk_buff *skb)
 	}
 	if (bpf_skb_adjust_room(skb, DSM_OPT_LEN, BPF_ADJ_ROOM_NET, 0)) {
 		count(DSM_C_LABEL_FAIL);
-		return TC_ACT_OK;
+		return TC_ACT_SHOT;
 	}
 	/* header (already moved in front of the gap) + our option */
 	b[0] = 0x40 | ((ihl + DSM_OPT_LEN) / 4);
@@ -1077,10 +1155,11 @@ int dsi_egress(struct __sk_buff *skb)
 		/* existing options follow ours; they are summed from the packet */
 		__u8 rest[40] = {};
 		__u32 n = (ihl - 20) & 0x3f;
+		/* the room is already opened: a packet left half-written is never sent */
 		if (n == 0 || n > 32)
-			return TC_ACT_OK;
+			return TC_ACT_SHOT;
 		if (bpf_skb_load_bytes(skb, ETH_HLEN + 28, rest, n))
-			return TC_ACT_OK;
+			return TC_ACT_SHOT;
 #pragma unroll
 		for (int i = 0; i < 20; i++)
 			sum += ((__u16 *)rest)[i];

@@ -46,7 +46,7 @@ enum {
 	DSM_C_SUPPRESSED,
 	DSM_C_LOST,
 	DSM_C_TOO_BIG,        /* label skipped: packet + 8 would exceed the MTU */
-	DSM_C_LABEL_FAIL,     /* label skipped: no room for options / adjust_room failed */
+	DSM_C_LABEL_FAIL,     /* packet of a context socket dropped: no room for the label / adjust_room failed */
 	DSM_C_LOCAL_ALLOWED,
 	DSM_C_FLOW_HITS,      /* unlabeled TCP segment judged with the label cached from its SYN */
 	DSM_C_SKC_HITS,       /* decisions answered by the per-socket verdict cache */

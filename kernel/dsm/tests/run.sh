@@ -23,6 +23,8 @@ IFM=dsitm0
 IPC=10.199.0.1
 IPM=10.199.0.2
 IPX=10.199.0.3          # secondary address on colby, not registered for any SnID
+IFXC=dsit-xc; IFXM=dsit-xm   # a link between the two that is not a cluster interface
+IPXC=10.198.0.1; IPXM=10.198.0.2
 CGC=$CGT/colby
 CGM=$CGT/munster
 PINC=$PINT/colby
@@ -65,6 +67,7 @@ trap 'exit 130' INT TERM
 
 ALL_TESTS=(udp_10_to_10_delivered tcp_10_to_10_delivered deny_10_to_20_at_receiver_audited
 	local_bind_denied_by_scid local_connect_denied_by_scid raw_socket_needs_the_raw_permission forged_label_dropped_and_audited
+	sealed_egress_drops_foreign_labels no_unlabeled_fallback
 	audit_mode_passes_and_records audit_events_rate_limited exec_transition_moves_process exec_without_rule_denied
 	exec_gate_clean_transitions exec_ld_preload_killed exec_traced_caller_refused exec_traced_thread_killed
 	exec_failed_after_allow_killed exec_ptrace_after_release exec_nondump_only_mode exec_gate_orphan_killed
@@ -181,6 +184,12 @@ ip -n $NSM link set $IFM up
 ip -n $NSC route replace 10.199.0.0/24 dev $IFC proto kernel scope link src $IPC mtu 1492
 ip -n $NSM route replace 10.199.0.0/24 dev $IFM proto kernel scope link src $IPM mtu 1492
 ip -n $NSM route replace $IPX/32 dev $IFM mtu 1492
+# a second link that is no cluster interface of colby (no DSM on it): the path of a spoofing host
+ip link add $IFXC netns $NSC type veth peer name $IFXM netns $NSM || skip_all "cannot create the second veth pair"
+ip -n $NSC addr add $IPXC/24 dev $IFXC
+ip -n $NSM addr add $IPXM/24 dev $IFXM
+ip -n $NSC link set $IFXC up
+ip -n $NSM link set $IFXM up
 mkdir -p "$CGT"
 
 # policy: nodes 1 (colby) and 2 (munster); contexts 10, 20, 30 (audit), 40; labeled binary 50
@@ -291,17 +300,49 @@ t_forged_label_dropped_and_audited() {
 	in_ctx munster 10 $NT udp-recv 7011 2 --expect 5 --ready "$TMP/r.ready" >"$TMP/r.out" &
 	local rp=$!
 	wait_file "$TMP/r.ready"
-	# raw IP option claiming (ScID 10, SnID 1) sent from 10.199.0.3, not SnID 1's address
-	outside colby $NT udp-send $IPM 7011 5 --src $IPX --opt 9e080001 --opt 9e0800010000000a >"$TMP/s.out" 2>&1
+	# raw IP option claiming (ScID 10, SnID 1) sent from 10.198.0.1, not SnID 1's address, over a link
+	# without a DSM on the sending side (a spoofing host: colby's own egress would drop it, see
+	# sealed_egress_drops_foreign_labels)
+	outside colby $NT udp-send $IPXM 7011 5 --opt 9e0800010000000a >"$TMP/s.out" 2>&1
 	wait $rp
 	grep -q "sent 5" "$TMP/s.out" || { echo "sender: $(cat $TMP/s.out)"; return 1; }
 	grep -q "received 0 " "$TMP/r.out" || { echo "forged packets delivered: $(cat $TMP/r.out)"; return 1; }
 	[ "$(ctr $PINM forged_labels)" -ge $((f0 + 5)) ] || { echo "forged counter did not grow"; return 1; }
-	wait_event munster "type=FORGED_LABEL perm=receive src=10@1 tgt=10@2 .* saddr=$IPX .* dport=7011" ||
+	wait_event munster "type=FORGED_LABEL perm=receive src=10@1 tgt=10@2 .* saddr=$IPXC .* dport=7011" ||
 		{ echo "no FORGED_LABEL event"; return 1; }
 	# same label from the registered address is accepted (the label is what decides)
 	local n; n=$(udp_case colby 10 munster 10 7011 5)
 	[ "$n" = 5 ] || { echo "genuine label rejected ($n/5)"; return 1; }
+}
+
+# Sealed egress: a label the DSM did not write never leaves a node, even one claiming the node's
+# own SnID from its registered address (which a receiver could not tell from a genuine one)
+t_sealed_egress_drops_foreign_labels() {
+	local f0 r; f0=$(ctr $PINC forged_labels)
+	rm -f "$TMP/r.ready"
+	in_ctx munster 10 $NT udp-recv 7012 2 --expect 5 --ready "$TMP/r.ready" >"$TMP/r.out" &
+	local rp=$!
+	wait_file "$TMP/r.ready"
+	outside colby $NT udp-send $IPM 7012 5 --opt 9e0800010000000a >"$TMP/s.out" 2>&1
+	wait $rp
+	grep -q "sent 5" "$TMP/s.out" || { echo "sender: $(cat $TMP/s.out)"; return 1; }
+	grep -q "received 0 " "$TMP/r.out" || { echo "self-labeled packets left colby: $(cat $TMP/r.out)"; return 1; }
+	[ "$(ctr $PINC forged_labels)" -ge $((f0 + 5)) ] || { echo "colby's forged counter did not grow"; return 1; }
+	wait_event colby "type=FORGED_LABEL perm=send src=10@1 .* saddr=$IPC" || { echo "no FORGED_LABEL event on colby"; return 1; }
+	# a process in a context does no better
+	r=$(udp_case colby 10 munster 10 7012 5 --opt 9e0800010000000a)
+	[ "$r" = 0 ] || { echo "a context process's own label option left colby ($r/5)"; return 1; }
+}
+
+# No unlabeled fallback: a context process that fills the IP options (record-route, 40 bytes)
+# leaves no room for the label: its packets are dropped, not sent unlabeled
+t_no_unlabeled_fallback() {
+	local l0 r; l0=$(ctr $PINC label_failed)
+	r=$(udp_case colby 10 munster 10 7013 5 --opt 07270400$(printf '0%.0s' $(seq 1 72)))
+	[ "$r" = 0 ] || { echo "packets without room for the label were delivered ($r/5)"; return 1; }
+	[ "$(ctr $PINC label_failed)" -ge $((l0 + 5)) ] || { echo "label_failed did not grow"; return 1; }
+	r=$(udp_case colby 10 munster 10 7013 5)
+	[ "$r" = 5 ] || { echo "ordinary packets of 10 lost ($r/5)"; return 1; }
 }
 
 t_audit_mode_passes_and_records() {
