@@ -66,8 +66,8 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
     /** Items taken into the buffer, and items the writer has finished with: drain() compares them. */
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong processed = new AtomicLong();
-    /** Touched by the writer thread only. */
-    private FloodGate flood;
+    /** Decisions on the writer thread only; its limits may change from the configuration thread. */
+    private final FloodGate flood;
     private final Supplier<AuditAnchor> anchor;
     private long lastCheckpointMillis;
     private long checkpointedSeq = -1;
@@ -173,9 +173,13 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
     }
 
     private static void writeCheckpoint(Path f, AuditCheckpoint c) throws IOException {
+        replace(f, c.seq() + " " + c.hash() + " " + c.firstSeq() + " " + c.time() + "\n");
+    }
+
+    /** A small file replaced whole (a crash leaves the old content, never half of the new). */
+    private static void replace(Path f, String text) throws IOException {
         Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
-        Files.writeString(tmp, c.seq() + " " + c.hash() + " " + c.firstSeq() + " " + c.time() + "\n",
-                StandardCharsets.US_ASCII);
+        Files.writeString(tmp, text, StandardCharsets.US_ASCII);
         Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
@@ -219,7 +223,7 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
             }
             SyslogForwarder f = syslog;
             if (f != null) {
-                Files.writeString(journal.dir().resolve(FORWARDED_FILE), f.exportedSeq() + "\n", StandardCharsets.US_ASCII);
+                replace(journal.dir().resolve(FORWARDED_FILE), f.exportedSeq() + "\n");
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("Audit checkpoint failed: {}", e.toString());
@@ -232,7 +236,8 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
         settings = s;
         detectors.configure(s.denialCount(), s.windowSeconds());
         alarms.setMax(s.alarmBacklog());
-        flood = new FloodGate(s.floodWindowSeconds() * 1000, s.floodPerFlow(), s.floodPerWindow());
+        // in place: a new gate would drop the counts the old one still holds
+        flood.configure(s.floodWindowSeconds() * 1000, s.floodPerFlow(), s.floodPerWindow());
         if (!old.dir().equals(s.dir())) {
             Journal j = new Journal(s.dir(), s.maxFileBytes(), s.maxFiles(), node);
             j.setExports(exports());
@@ -348,7 +353,7 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
         List<AuditRecord> written;
         try {
             written = journal.appendAll(draft);
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException e) {
             // the fact is not lost silently: counted, and a LOST record follows once writing works again
             dropped.incrementAndGet();
             droppedTotal.incrementAndGet();

@@ -22,9 +22,12 @@ import org.opendsi.api.audit.AuditRecord;
  */
 final class FloodGate {
 
-    private final long windowMillis;
-    private final int perFlow;
-    private final int perWindow;
+    /** Distinct source ports / addresses counted per aggregate; beyond it the text says "at least". */
+    static final int DISTINCT_MAX = 1024;
+
+    private volatile long windowMillis;
+    private volatile int perFlow;
+    private volatile int perWindow;
     private long windowStart = Long.MIN_VALUE;
     private int individual;
     private final Map<Object, Pending> pending = new LinkedHashMap<>();
@@ -46,6 +49,11 @@ final class FloodGate {
     }
 
     FloodGate(long windowMillis, int perFlow, int perWindow) {
+        configure(windowMillis, perFlow, perWindow);
+    }
+
+    /** New limits from the next decision on; what is pending stays pending (nothing is lost). */
+    void configure(long windowMillis, int perFlow, int perWindow) {
         this.windowMillis = Math.max(1, windowMillis);
         this.perFlow = Math.max(1, perFlow);
         this.perWindow = Math.max(1, perWindow);
@@ -109,9 +117,9 @@ final class FloodGate {
             }
             AuditRecord l = p.last;
             String what = e.getKey() instanceof TargetKey ? "denials of " + EventMapper.ctx(l.tgtScid(), l.tgtSnid())
-                    + " port " + l.dstPort() + " from " + p.sources.size() + " source address(es)"
+                    + " port " + l.dstPort() + " from " + distinct(p.sources) + " source address(es)"
                     : "more of this flow";
-            String text = "Flood aggregated: " + p.more + " " + what + " in " + p.ports.size()
+            String text = "Flood aggregated: " + p.more + " " + what + " in " + distinct(p.ports)
                     + " source port(s) within " + windowMillis / 1000.0 + " s were not journaled one by one; the latest: "
                     + l.text();
             // suppressed = the events this record stands for besides itself, so counts add up
@@ -123,10 +131,19 @@ final class FloodGate {
         return out;
     }
 
+    /** Bounded: a flood from spoofed addresses must not grow the writer's memory without limit. */
     private static void count(Pending p, AuditRecord r) {
         p.more += 1 + Math.max(0, r.suppressed());
         p.last = r;
-        p.ports.add(r.srcPort());
-        p.sources.add(r.srcAddr());
+        if (p.ports.size() < DISTINCT_MAX) {
+            p.ports.add(r.srcPort());
+        }
+        if (p.sources.size() < DISTINCT_MAX) {
+            p.sources.add(r.srcAddr());
+        }
+    }
+
+    private static String distinct(Set<?> s) {
+        return s.size() >= DISTINCT_MAX ? "at least " + DISTINCT_MAX : Integer.toString(s.size());
     }
 }

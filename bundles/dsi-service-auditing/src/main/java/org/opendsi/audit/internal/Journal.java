@@ -153,19 +153,16 @@ final class Journal implements AutoCloseable {
      * written: the record, preceded by a ROTATED record when writing it rotated files away.
      */
     synchronized List<AuditRecord> appendAll(AuditRecord draft) throws IOException {
-        String line = lineOf(draft);
-        long bytes = line.getBytes(StandardCharsets.UTF_8).length;
         List<AuditRecord> written = new ArrayList<>(2);
-        if (fileSize > 0 && fileSize + bytes > maxFileBytes) {
-            rotate().ifPresent(rotated -> {
-                try {
-                    written.add(write(rotated));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
+        Line line = line(draft);
+        if (fileSize > 0 && fileSize + line.bytes() > maxFileBytes) {
+            Optional<AuditRecord> rotated = rotate();
+            if (rotated.isPresent()) {
+                written.add(write(line(rotated.get())));
+                line = line(draft); // chained after the ROTATED record now
+            }
         }
-        written.add(write(draft));
+        written.add(write(line));
         return written;
     }
 
@@ -175,36 +172,35 @@ final class Journal implements AutoCloseable {
         return w.get(w.size() - 1);
     }
 
-    private String lineOf(AuditRecord draft) {
-        AuditRecord r = chained(draft);
-        String body = RecordCodec.body(r);
-        return RecordCodec.line(body, RecordCodec.sha256(body)) + "\n";
+    /** A draft chained after the last record: the record with its hash, and its journal line. */
+    private record Line(AuditRecord record, String text, long bytes) {
     }
 
-    private AuditRecord write(AuditRecord draft) throws IOException {
-        AuditRecord r = chained(draft);
+    private Line line(AuditRecord d) {
+        AuditRecord r = new AuditRecord(lastSeq + 1, d.time(), d.type(), d.node(), d.permission(), d.srcScid(),
+                d.srcSnid(), d.tgtScid(), d.tgtSnid(), d.ruleId(), d.ruleLine(), d.ruleLabel(), d.policyVersion(), d.pid(),
+                d.comm(), d.path(), d.protocol(), d.srcAddr(), d.srcPort(), d.dstAddr(), d.dstPort(), d.suppressed(),
+                d.text(), lastHash, null);
         String body = RecordCodec.body(r);
         String hash = RecordCodec.sha256(body);
-        String line = RecordCodec.line(body, hash) + "\n";
-        writer.write(line);
-        fileSize += line.getBytes(StandardCharsets.UTF_8).length;
+        String text = RecordCodec.line(body, hash) + "\n";
+        AuditRecord hashed = new AuditRecord(r.seq(), r.time(), r.type(), r.node(), r.permission(), r.srcScid(),
+                r.srcSnid(), r.tgtScid(), r.tgtSnid(), r.ruleId(), r.ruleLine(), r.ruleLabel(), r.policyVersion(), r.pid(),
+                r.comm(), r.path(), r.protocol(), r.srcAddr(), r.srcPort(), r.dstAddr(), r.dstPort(), r.suppressed(),
+                r.text(), r.prevHash(), hash);
+        return new Line(hashed, text, text.getBytes(StandardCharsets.UTF_8).length);
+    }
+
+    private AuditRecord write(Line line) throws IOException {
+        AuditRecord r = line.record();
+        writer.write(line.text());
+        fileSize += line.bytes();
         lastSeq = r.seq();
-        lastHash = hash;
+        lastHash = r.hash();
         if (AuditRecord.TYPE_ROTATED.equals(r.type())) {
             lastRemovedSeq = r.suppressed();
         }
-        return new AuditRecord(r.seq(), r.time(), r.type(), r.node(), r.permission(), r.srcScid(), r.srcSnid(),
-                r.tgtScid(), r.tgtSnid(), r.ruleId(), r.ruleLine(), r.ruleLabel(), r.policyVersion(), r.pid(), r.comm(),
-                r.path(), r.protocol(), r.srcAddr(), r.srcPort(), r.dstAddr(), r.dstPort(), r.suppressed(), r.text(),
-                r.prevHash(), hash);
-    }
-
-    private AuditRecord chained(AuditRecord draft) {
-        return new AuditRecord(lastSeq + 1, draft.time(), draft.type(), draft.node(), draft.permission(),
-                draft.srcScid(), draft.srcSnid(), draft.tgtScid(), draft.tgtSnid(), draft.ruleId(), draft.ruleLine(),
-                draft.ruleLabel(), draft.policyVersion(), draft.pid(), draft.comm(), draft.path(), draft.protocol(),
-                draft.srcAddr(), draft.srcPort(), draft.dstAddr(), draft.dstPort(), draft.suppressed(), draft.text(),
-                lastHash, null);
+        return r;
     }
 
     /** Makes what was appended visible to readers and durable against a process crash. */
@@ -283,11 +279,15 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    /** The last record removed according to the newest ROTATED record (0: nothing was ever rotated). */
+    /**
+     * The last record removed according to the newest ROTATED record (0: nothing was ever rotated).
+     * Each rotation writes its record into the file it starts, so the newest file that holds one
+     * holds the newest: files are read newest first, and only until one is found.
+     */
     private static long lastRotation(List<Path> files) throws IOException {
-        long last = 0;
-        for (Path f : files) {
-            for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+        for (int i = files.size() - 1; i >= 0; i--) {
+            long last = -1;
+            for (String line : Files.readAllLines(files.get(i), StandardCharsets.UTF_8)) {
                 if (line.contains("\"ROTATED\"")) {
                     try {
                         AuditRecord r = RecordCodec.parse(line);
@@ -299,8 +299,11 @@ final class Journal implements AutoCloseable {
                     }
                 }
             }
+            if (last >= 0) {
+                return last;
+            }
         }
-        return last;
+        return 0;
     }
 
     /**
@@ -433,10 +436,6 @@ final class Journal implements AutoCloseable {
         long first = 0;
         long records = 0;
         long removedUpTo = 0;
-        java.util.Map<Long, String> anchored = new java.util.HashMap<>();
-        for (Anchor a : anchors) {
-            anchored.put(a.checkpoint().seq(), a.checkpoint().hash());
-        }
         Path lastFile = files.isEmpty() ? null : files.get(files.size() - 1);
         for (Path f : files) {
             long lineNo = 0;
@@ -463,10 +462,13 @@ final class Journal implements AutoCloseable {
                     return broken(records, files, f, lineNo, r.seq(),
                             "sequence jumps from " + prevSeq + " to " + r.seq());
                 }
-                String expected = anchored.get(r.seq());
-                if (expected != null && !expected.equals(r.hash())) {
-                    return broken(records, files, f, lineNo, r.seq(), "the record is not the one that was anchored "
-                            + "with this number (hash " + abbrev(expected) + "): the journal was rewritten");
+                // each anchor on its own: the one beside the journal and the SS's may disagree
+                for (Anchor a : anchors) {
+                    if (a.checkpoint().seq() == r.seq() && !a.checkpoint().hash().equals(r.hash())) {
+                        return broken(records, files, f, lineNo, r.seq(), "the record is not the one " + a.where()
+                                + " anchored with this number (hash " + abbrev(a.checkpoint().hash())
+                                + "): the journal was rewritten");
+                    }
                 }
                 if (AuditRecord.TYPE_ROTATED.equals(r.type())) {
                     removedUpTo = Math.max(removedUpTo, r.suppressed());

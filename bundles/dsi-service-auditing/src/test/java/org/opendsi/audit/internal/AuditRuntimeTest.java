@@ -158,6 +158,9 @@ class AuditRuntimeTest {
                         20, 2, 0, 0, 0x0A0000FE, 0x0A000002, 1024 + i % 60000, 5060, 17, 0, "", ""));
             }
             assertTrue(rt.drain(30_000));
+            // a configuration change while counts are pending keeps them (the gate is reconfigured in place)
+            rt.reconfigure(AuditSettings.from(Map.of("dir", dir.toString(), "buffer.size", 100_000, "node.name", "colby",
+                    "max.file.bytes", 8192, "max.files", 3, "detector.denials.count", 999_999)));
             rt.close(); // ends the window: the aggregate is written
             AuditRuntime again = new AuditRuntime(s, "colby", (id, v) -> EventMapper.RuleRef.UNKNOWN,
                     new AlarmOutbox(10), Clock.systemUTC());
