@@ -37,6 +37,7 @@ import org.opendsi.keys.Credentials;
 import org.opendsi.keys.NodeKeys;
 import org.opendsi.keys.PkixValidator;
 import org.opendsi.keys.RenewalRequest;
+import org.opendsi.keys.SecureFiles;
 import org.opendsi.policy.CompiledPolicy;
 import org.opendsi.policy.DspCompiler;
 import org.opendsi.policy.PolicyPatch;
@@ -49,7 +50,6 @@ import org.opendsi.scc.SccPriority;
 import org.opendsi.scc.SccTransport;
 import org.opendsi.sm.ManagerStatus;
 import org.opendsi.sm.SecurityManagerService;
-import org.opendsi.keys.SecureFiles;
 import org.opendsi.cluster.protocol.AuditCheckpoints;
 import org.opendsi.cluster.protocol.ClusterMessages;
 import org.opendsi.cluster.protocol.ClusterTopics;
@@ -207,9 +207,9 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
                 .build();
         SccClient cl = transport.createClient(sc, opts, ssHost, ssPort);
         cl.subscribe(ClusterTopics.POLICY, (peer, m) -> executor.execute(() -> onPolicy(m)));
+        // decoded inside onCrl: a CRL that cannot even be decoded is reported like one that does not verify
         cl.subscribe(ClusterTopics.CRL, (peer, m) -> executor.execute(() -> onCrl(() ->
                 ClusterMessages.crlUpdate(m.payload()).crl())));
-        // (decoded inside onCrl: a CRL that cannot even be decoded is reported like one that does not verify)
         cl.addStateListener((state, cause) -> {
             if (state == SccConnectionState.CONNECTED) {
                 executor.execute(this::onConnected);
@@ -476,31 +476,34 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
             return;
         }
         String fetchError = refreshStaleCrl();
-        javax.security.auth.x500.X500Principal root = keys.trustAnchors().get(0).getSubjectX500Principal();
-        for (X509CRL crl : keys.crls()) {
-            if (!crl.getIssuerX500Principal().equals(root) || crl.getNextUpdate() == null
-                    || crl.getNextUpdate().toInstant().isAfter(Instant.now())) {
-                continue;
-            }
-            Instant issued = crl.getThisUpdate().toInstant();
-            if (!issued.equals(staleCrlReported)) {
-                staleCrlReported = issued;
-                String text = "the cluster revocation list expired at " + crl.getNextUpdate().toInstant()
-                        + ": the Security Server's certificate and signed policies are refused until a current one "
-                        + "arrives (the join endpoint " + ssHost + ":" + joinPort + " could not provide one: " + fetchError
-                        + ")";
-                lastError = text;
-                LOG.warn("Security Manager: {}", text);
-                raise(AlarmPriority.HIGH, "security-manager", text);
-            }
+        if (fetchError == null) {
+            return;
+        }
+        Optional<X509CRL> held = rootCrl();
+        Instant issued = held.map(c -> c.getThisUpdate().toInstant()).orElse(Instant.EPOCH);
+        if (!issued.equals(staleCrlReported)) {
+            staleCrlReported = issued;
+            String text = (held.isEmpty() ? "no cluster revocation list is held"
+                    : "the cluster revocation list expired at " + held.get().getNextUpdate().toInstant())
+                    + ": the Security Server's certificate and signed policies are refused until a current one "
+                    + "arrives (the join endpoint " + ssHost + ":" + joinPort + " could not provide one: " + fetchError + ")";
+            lastError = text;
+            LOG.warn("Security Manager: {}", text);
+            raise(AlarmPriority.HIGH, "security-manager", text);
         }
     }
 
-    /** The root CRL held is current (issued by the root, before its next update). */
-    private boolean rootCrlCurrent() {
+    /** The newest CRL of the root held, if any. */
+    private Optional<X509CRL> rootCrl() {
         javax.security.auth.x500.X500Principal root = keys.trustAnchors().get(0).getSubjectX500Principal();
-        return keys.crls().stream().anyMatch(c -> c.getIssuerX500Principal().equals(root) && c.getNextUpdate() != null
-                && c.getNextUpdate().toInstant().isAfter(Instant.now()));
+        return keys.crls().stream().filter(c -> c.getIssuerX500Principal().equals(root))
+                .max(java.util.Comparator.comparing(X509CRL::getThisUpdate));
+    }
+
+    /** The root CRL held is current (before its next update). */
+    private boolean rootCrlCurrent() {
+        return rootCrl().map(c -> c.getNextUpdate() != null && c.getNextUpdate().toInstant().isAfter(Instant.now()))
+                .orElse(false);
     }
 
     /**
@@ -515,7 +518,7 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
             return null;
         }
         try {
-            X509CRL fresh = org.opendsi.cluster.protocol.JoinClient.fetchCrl(ssHost, joinPort, cfg.cluster(),
+            X509CRL fresh = JoinClient.fetchCrl(ssHost, joinPort, cfg.cluster(),
                     keys.trustAnchors().get(0), 10_000);
             if (keys.updateCrl(fresh)) {
                 LOG.info("Security Manager: current revocation list fetched from the join endpoint {}:{}", ssHost, joinPort);

@@ -55,6 +55,7 @@ import org.opendsi.ss.ServerStatus;
 import org.opendsi.ss.ServerStore;
 import org.opendsi.ss.StoredCheckpoint;
 import org.opendsi.ss.StoredAlarm;
+import org.opendsi.cluster.protocol.AuditCheckpoints;
 import org.opendsi.cluster.protocol.ClusterMessages;
 import org.opendsi.cluster.protocol.ClusterTopics;
 import org.opendsi.cluster.protocol.JoinException;
@@ -352,7 +353,7 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
     private java.util.concurrent.CompletionStage<JsonNode> onAuditCheckpoint(SccPeer peer, SccMessage m) {
         return CompletableFuture.supplyAsync(() -> {
             int snid = requireNode(peer);
-            AuditCheckpoint c = org.opendsi.cluster.protocol.AuditCheckpoints.verified(snid, m.payload(),
+            AuditCheckpoint c = AuditCheckpoints.verified(snid, m.payload(),
                     peer.certificateChain().get(0).getPublicKey());
             Optional<StoredCheckpoint> kept = store.auditAnchor(snid);
             String name = store.node(snid).map(NodeRecord::name).orElse("?");
