@@ -157,15 +157,22 @@ wait_event() {
 
 ctr() { "$CTL" counters --pin "$1" | awk -v k="$2" '$1 == k {print $2}'; }
 
+# run_as NODE SCID CMD...: in context SCID of NODE, or outside every context when SCID is "-"
+run_as() {
+	local node=$1 scid=$2; shift 2
+	if [ "$scid" = - ]; then outside "$node" "$@"; else in_ctx "$node" "$scid" "$@"; fi
+}
+
 # udp_case SRCNODE SRCSCID DSTNODE DSTSCID PORT COUNT [sender opts] -> prints received count
+# (a SCID of "-": that end is outside every context); the sender's output is in $TMP/s.out
 udp_case() {
 	local sn=$1 ss=$2 dn=$3 ds=$4 port=$5 count=$6; shift 6
 	local dip; [ $dn = colby ] && dip=$IPC || dip=$IPM
 	rm -f "$TMP/r.ready"
-	in_ctx $dn $ds $NT udp-recv $port 2 --expect $count --ready "$TMP/r.ready" >"$TMP/r.out" &
+	run_as $dn $ds $NT udp-recv $port 2 --expect $count --ready "$TMP/r.ready" >"$TMP/r.out" &
 	local rp=$!
 	wait_file "$TMP/r.ready"
-	in_ctx $sn $ss $NT udp-send $dip $port $count "$@" >"$TMP/s.out" 2>&1
+	run_as $sn $ss $NT udp-send $dip $port $count "$@" >"$TMP/s.out" 2>&1
 	wait $rp
 	awk '{print $2}' "$TMP/r.out"
 }
@@ -319,14 +326,9 @@ t_forged_label_dropped_and_audited() {
 # own SnID from its registered address (which a receiver could not tell from a genuine one)
 t_sealed_egress_drops_foreign_labels() {
 	local f0 r; f0=$(ctr $PINC forged_labels)
-	rm -f "$TMP/r.ready"
-	in_ctx munster 10 $NT udp-recv 7012 2 --expect 5 --ready "$TMP/r.ready" >"$TMP/r.out" &
-	local rp=$!
-	wait_file "$TMP/r.ready"
-	outside colby $NT udp-send $IPM 7012 5 --opt 9e0800010000000a >"$TMP/s.out" 2>&1
-	wait $rp
+	r=$(udp_case colby - munster 10 7012 5 --opt 9e0800010000000a)
 	grep -q "sent 5" "$TMP/s.out" || { echo "sender: $(cat $TMP/s.out)"; return 1; }
-	grep -q "received 0 " "$TMP/r.out" || { echo "self-labeled packets left colby: $(cat $TMP/r.out)"; return 1; }
+	[ "$r" = 0 ] || { echo "self-labeled packets left colby ($r/5)"; return 1; }
 	[ "$(ctr $PINC forged_labels)" -ge $((f0 + 5)) ] || { echo "colby's forged counter did not grow"; return 1; }
 	wait_event colby "type=FORGED_LABEL perm=send src=10@1 .* saddr=$IPC" || { echo "no FORGED_LABEL event on colby"; return 1; }
 	# a process in a context does no better
@@ -335,27 +337,17 @@ t_sealed_egress_drops_foreign_labels() {
 }
 
 # No unlabeled fallback: a context process that fills the IP options (record-route, 40 bytes)
-# leaves no room for the label: its packets are dropped, not sent unlabeled
+# leaves no room for the label: its packets are dropped, not sent unlabeled. The receiver is
+# outside every context on munster: an unlabeled packet would reach it, so only a drop at colby
+# keeps it empty.
 t_no_unlabeled_fallback() {
-	local l0 rp; l0=$(ctr $PINC label_failed)
-	# the receiver is outside every context on munster: an unlabeled packet would reach it, so only
-	# a drop at colby keeps it empty
-	rm -f "$TMP/r.ready"
-	outside munster $NT udp-recv 7013 2 --expect 5 --ready "$TMP/r.ready" >"$TMP/r.out" &
-	rp=$!
-	wait_file "$TMP/r.ready"
-	in_ctx colby 10 $NT udp-send $IPM 7013 5 --opt 07270400$(printf '0%.0s' $(seq 1 72)) >"$TMP/s.out" 2>&1
-	wait $rp
-	grep -q "received 0 " "$TMP/r.out" || { echo "packets without room for the label left unlabeled: $(cat $TMP/r.out)"; return 1; }
+	local l0 r; l0=$(ctr $PINC label_failed)
+	r=$(udp_case colby 10 munster - 7013 5 --opt 07270400$(printf '0%.0s' $(seq 1 72)))
+	[ "$r" = 0 ] || { echo "packets without room for the label left unlabeled ($r/5)"; return 1; }
 	[ "$(ctr $PINC label_failed)" -ge $((l0 + 5)) ] || { echo "label_failed did not grow"; return 1; }
 	# the same datagrams without the options reach it (labeled 10; the socket is in no context)
-	rm -f "$TMP/r.ready"
-	outside munster $NT udp-recv 7013 2 --expect 5 --ready "$TMP/r.ready" >"$TMP/r.out" &
-	rp=$!
-	wait_file "$TMP/r.ready"
-	in_ctx colby 10 $NT udp-send $IPM 7013 5 >"$TMP/s.out" 2>&1
-	wait $rp
-	grep -q "received 5 " "$TMP/r.out" || { echo "ordinary packets of 10 lost: $(cat $TMP/r.out)"; return 1; }
+	r=$(udp_case colby 10 munster - 7013 5)
+	[ "$r" = 5 ] || { echo "ordinary packets of 10 lost ($r/5)"; return 1; }
 }
 
 t_audit_mode_passes_and_records() {
