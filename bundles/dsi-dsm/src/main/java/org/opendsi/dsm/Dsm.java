@@ -64,7 +64,7 @@ public interface Dsm {
      *                      is unavailable
      */
     default java.util.Optional<UnixPeer> unixPeer(int fd) {
-        throw new DsmException("this DSM cannot tell who connected a local socket", 95);
+        throw new DsmException("this DSM cannot tell who connected a local socket", DsmException.EOPNOTSUPP);
     }
 
     /**
@@ -76,7 +76,7 @@ public interface Dsm {
      * @throws DsmException when the kernel or the DSM cannot tell
      */
     default java.util.OptionalInt socketContext(java.net.InetSocketAddress local, java.net.InetSocketAddress remote) {
-        throw new DsmException("this DSM cannot tell the context of a socket", 95);
+        throw new DsmException("this DSM cannot tell the context of a socket", DsmException.EOPNOTSUPP);
     }
 
     /** The context and pid of the process that connected a local socket, as recorded at connect(). */

@@ -4,6 +4,9 @@ package org.opendsi.dsm;
 public class DsmException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** errno of a facility this kernel (or this DSM) does not have. */
+    public static final int EOPNOTSUPP = 95;
+
     private final int errno;
 
     public DsmException(String message) {
@@ -23,5 +26,10 @@ public class DsmException extends RuntimeException {
     /** Positive errno (EBUSY, EPERM, ...), 0 when not from a system call. */
     public int errno() {
         return errno;
+    }
+
+    /** Whether the facility asked for is missing here (the caller may fall back), not that it failed. */
+    public boolean unsupported() {
+        return errno == EOPNOTSUPP;
     }
 }

@@ -75,7 +75,7 @@ final class PeerResolver {
                 }
                 scid = s.getAsInt();
             } catch (DsmException e) {
-                if (e.errno() != 95) {
+                if (!e.unsupported()) {
                     throw e;
                 }
                 scid = contextOf.applyAsInt(pid.getAsInt());

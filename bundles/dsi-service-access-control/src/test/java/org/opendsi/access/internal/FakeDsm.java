@@ -47,7 +47,8 @@ final class FakeDsm {
                     return pids.getOrDefault((Integer) a[0], 0);
                 case "socketContext": {
                     if (sockets == null) {
-                        throw new org.opendsi.dsm.DsmException("kernel cannot tell", 95);
+                        throw new org.opendsi.dsm.DsmException("kernel cannot tell",
+                                org.opendsi.dsm.DsmException.EOPNOTSUPP);
                     }
                     Integer scid = sockets.get(a[0] + " " + a[1]);
                     return scid == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(scid);

@@ -20,7 +20,6 @@ import org.slf4j.LoggerFactory;
 final class DsmConnectRecords implements UnixSocketServer.ConnectRecords {
 
     private static final Logger LOG = LoggerFactory.getLogger(DsmConnectRecords.class);
-    private static final int EOPNOTSUPP = 95;
 
     private final Supplier<Dsm> dsm;
     private final AtomicBoolean warned = new AtomicBoolean();
@@ -48,7 +47,7 @@ final class DsmConnectRecords implements UnixSocketServer.ConnectRecords {
         } catch (DsmUnavailableException e) {
             throw e;
         } catch (DsmException e) {
-            if (e.errno() != EOPNOTSUPP) {
+            if (!e.unsupported()) {
                 throw e;
             }
             if (warned.compareAndSet(false, true)) {
