@@ -79,6 +79,62 @@ public interface Dsm {
         throw new DsmException("this DSM cannot tell the context of a socket", DsmException.EOPNOTSUPP);
     }
 
+    /**
+     * Replaces the label keys the kernel MACs and checks labels with (wire format v2,
+     * kernel/dsm/README.md): {@code keys} is the whole set this node may hold, one 128-bit key per
+     * (epoch, peer SnID) pair, its own SnID included (labels looped back on this node); labels are
+     * written with the keys of {@code sendEpoch} and accepted under any epoch held. Keys absent
+     * from {@code keys} are removed, so withholding a peer's key makes its labels fail here. Key
+     * bytes never leave the kernel again ({@link #labelKeys()} shows epochs and peers only).
+     *
+     * @throws DsmException when the kernel refuses, or the DSM is unavailable
+     */
+    default void installLabelKeys(int sendEpoch, List<LabelKey> keys) {
+        throw new DsmException("this DSM does not authenticate labels", DsmException.EOPNOTSUPP);
+    }
+
+    /** The label keys held: the send epoch and the (epoch, peer) pairs, without key bytes. */
+    default LabelKeyState labelKeys() {
+        throw new DsmException("this DSM does not authenticate labels", DsmException.EOPNOTSUPP);
+    }
+
+    /** One label key: epoch (only its low 8 bits travel), the peer's SnID, 16 key bytes. */
+    record LabelKey(int epoch, int peerSnid, byte[] key) {
+        public LabelKey {
+            if (key == null || key.length != 16) {
+                throw new IllegalArgumentException("a label key has 16 bytes");
+            }
+            key = key.clone();
+        }
+
+        @Override
+        public byte[] key() {
+            return key.clone();
+        }
+
+        @Override
+        public String toString() {   // never the key bytes
+            return "LabelKey[epoch=" + epoch + ", peer=" + Integer.toUnsignedString(peerSnid) + "]";
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof LabelKey k && k.epoch == epoch && k.peerSnid == peerSnid
+                    && java.security.MessageDigest.isEqual(k.key, key);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * epoch + peerSnid;
+        }
+    }
+
+    /** What {@link #labelKeys()} shows: send epoch (0 = none installed) and the pairs held. */
+    record LabelKeyState(int sendEpoch, List<Held> held) {
+        public record Held(int epoch, int peerSnid) {
+        }
+    }
+
     /** The context and pid of the process that connected a local socket, as recorded at connect(). */
     record UnixPeer(int scid, int pid) {
     }
