@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # DSM benchmark: DSM off vs on across a veth link between two namespaces (dsib-colby,
-# dsib-munster, 10.199.0.0/24 only), in the same run. Prints each figure and the on/off ratio.
+# dsib-munster, 10.199.0.0/24 only), in the same run. Prints each figure and the on/off ratio;
+# "v1" rounds run the DSM with the unauthenticated labels of before (--legacy-labels): on/v1 is the
+# cost of the MAC.
 # Bounded (about a minute), namespace-only traffic, removes everything it created on exit.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -51,13 +53,13 @@ ip link add $IFC netns $NSC type veth peer name $IFM netns $NSM
 ip -n $NSC addr add $IPC/24 dev $IFC; ip -n $NSM addr add $IPM/24 dev $IFM
 for ns in $NSC $NSM; do ip -n $ns link set lo up; done
 ip -n $NSC link set $IFC up; ip -n $NSM link set $IFM up
-ip -n $NSC route replace 10.199.0.0/24 dev $IFC proto kernel scope link src $IPC mtu 1492
-ip -n $NSM route replace 10.199.0.0/24 dev $IFM proto kernel scope link src $IPM mtu 1492
+ip -n $NSC route replace 10.199.0.0/24 dev $IFC proto kernel scope link src $IPC mtu 1480
+ip -n $NSM route replace 10.199.0.0/24 dev $IFM proto kernel scope link src $IPM mtu 1480
 mkdir -p $CGT/off $CGT/null-colby $CGT/null-munster
 sleep 0.5
 
 MODE=off
-# run NODE CMD...: in context 10 of NODE when MODE=on, in a plain cgroup when off, in the cgroup
+# run NODE CMD...: in context 10 of NODE when MODE=on or v1, in a plain cgroup when off, in the cgroup
 # with the empty programs when null-*
 run() {
 	local node=$1; shift
@@ -169,8 +171,11 @@ start() { # node snid extra
 	"$CTL" context --pin $pin create 10; "$CTL" context --pin $pin create 40
 	"$CTL" load-table --pin $pin $TMP/base.tbl >/dev/null
 }
-dsm_on() {
-	start colby 1 "$@"; start munster 2
+K11=000102030405060708090a0b0c0d0e0f K12=f0e1d2c3b4a5968778695a4b3c2d1e0f K22=2b7e151628aed2a6abf7158809cf4f3c
+dsm_on() { # [dsmctl run options for both nodes]
+	start colby 1 "$@"; start munster 2 "$@"
+	"$CTL" keys --pin $PINC set 1 1:1:$K11 1:2:$K12 && "$CTL" keys --pin $PINM set 1 1:1:$K12 1:2:$K22 ||
+		{ echo "bench: cannot install label keys"; exit 1; }
 	"$CTL" label --pin $PINC $TMP/labeled-true 50
 	sleep 0.7
 	MODE=on
@@ -216,6 +221,23 @@ prog_stats() {
 		done
 	done
 }
+# prog_costs: ns per run of each program during a 2 s ping-pong and a stream, with
+# kernel.bpf_stats_enabled on only for them (the measured rounds are not slowed down)
+prog_costs() {
+	sysctl -qw kernel.bpf_stats_enabled=1 2>/dev/null
+	bg sr munster sockperf sr -i 0.0.0.0 -p 7100; sleep 0.4
+	run colby sockperf pp -i $IPM -p 7100 -t 2 >/dev/null 2>&1
+	stop_bg sr
+	iperf_once 7101 >/dev/null
+	sysctl -qw kernel.bpf_stats_enabled=$OLD_STATS 2>/dev/null
+	for pin in $PINC $PINM; do
+		for p in dsi_egress dsi_ingress dsi_sock_create dsi_connect4 dsi_sendmsg4; do
+			bpftool prog show pinned $pin/prog_$p 2>/dev/null | awk -v n="$(basename $pin)/$p" '
+				{ for (i = 1; i < NF; i++) { if ($i == "run_time_ns") t = $(i+1); if ($i == "run_cnt") c = $(i+1) } }
+				END { if (c > 0) printf "  %-26s %10d runs %8.1f ns/run\n", n, c, t / c }'
+		done
+	done
+}
 if [ -n "${BENCH_PROFILE:-}" ]; then
 	OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
 	MODE=off; bg cs munster $CL server 7102 $((SECS + 2)); sleep 0.3
@@ -250,27 +272,15 @@ for r in $(seq $ROUNDS); do
 		echo "== round $r/$ROUNDS: null hooks ($k): empty programs at the DSM's hooks"
 		null_on $k; measure null-$k; null_off
 	done
-	echo "== round $r/$ROUNDS: DSM on (labels on TCP SYNs and UDP flows' first datagrams, flow labels at the receiver)"
+	echo "== round $r/$ROUNDS: DSM on, v1 labels (no MAC; labels on TCP SYNs and UDP flows' first datagrams)"
+	dsm_on --legacy-labels; MODE=v1; measure v1
+	[ $r = $ROUNDS ] && PSTATS_V1=$(prog_costs)
+	dsm_off
+	echo "== round $r/$ROUNDS: DSM on (v2 labels with MAC on TCP SYNs and every UDP datagram)"
 	dsm_on; measure on
 	l_on=$("$CTL" counters --pin $PINC | awk '$1=="packets_labeled"{print $2}')
 	if [ $r = $ROUNDS ]; then
-		# cost per program run: kernel.bpf_stats_enabled only during an extra ping-pong + stream,
-		# so that the measured rounds above are not slowed down by the statistics
-		sysctl -qw kernel.bpf_stats_enabled=1 2>/dev/null
-		bg sr munster sockperf sr -i 0.0.0.0 -p 7100; sleep 0.4
-		run colby sockperf pp -i $IPM -p 7100 -t 2 >/dev/null 2>&1
-		stop_bg sr
-		iperf_once 7101 >/dev/null
-		sysctl -qw kernel.bpf_stats_enabled=$OLD_STATS 2>/dev/null
-		PSTATS=""
-		for pin in $PINC $PINM; do
-			for p in dsi_egress dsi_ingress dsi_sock_create dsi_connect4 dsi_sendmsg4; do
-				PSTATS+="$(bpftool prog show pinned $pin/prog_$p 2>/dev/null | awk -v n="$(basename $pin)/$p" '
-					{ for (i = 1; i < NF; i++) { if ($i == "run_time_ns") t = $(i+1); if ($i == "run_cnt") c = $(i+1) } }
-					END { if (c > 0) printf "  %-26s %10d runs %8.1f ns/run\n", n, c, t / c }')
-"
-			done
-		done
+		PSTATS=$(prog_costs)
 		echo "== table swap, 10,000 access records"
 		SW=$("$CTL" swap-loop --pin $PINM $TMP/k10a.tbl $TMP/k10b.tbl 20)
 	fi
@@ -280,7 +290,7 @@ for r in $(seq $ROUNDS); do
 		dsm_on --label-all; add tput_all "$(iperf_once 7103)"; dsm_off
 	fi
 done
-for k in rtt_off rtt_on rtta_off rtta_on conn_off conn_on exec_off exec_on exec_lab; do R[$k]=$(median "${S[$k]:-}"); done
+for k in rtt_off rtt_on rtta_off rtta_on conn_off conn_on exec_off exec_on exec_lab rtt_v1 rtta_v1 conn_v1 tput_v1; do R[$k]=$(median "${S[$k]:-}"); done
 for k in tput_off tput_on tput_all; do R[$k]=$(median "${S[$k]:-}"); done
 ST=$(stat -c %s $TMP/k10a.tbl)
 
@@ -299,10 +309,18 @@ printf "%-34s %12s %12s %8s  %s\n" "  same, every segment labeled" "${R[tput_off
 printf "%-34s %12s %12s %8s  %s\n" "TCP connects/s" "${R[conn_off]}" "${R[conn_on]}" "$(ratio "${S[conn_on]:-}" "${S[conn_off]:-}")" ">= 0.95"
 printf "%-34s %12s %12s %8s  %s\n" "exec unlabeled binary (us)" "${R[exec_off]}" "${R[exec_on]}" "$(ratio "${S[exec_on]:-}" "${S[exec_off]:-}")" "(info)"
 printf "%-34s %12s %12s %8s  %s\n" "exec labeled vs unlabeled (us)" "${R[exec_on]}" "${R[exec_lab]}" "$(ratio "${S[exec_lab]:-}" "${S[exec_on]:-}")" "<= 1.25"
+echo "the MAC: v2 labels (on) against v1 labels without MAC, same rounds"
+printf "%-34s %12s %12s %8s  %s\n" "metric" "v1" "on" "on/v1" "goal"
+printf "%-34s %12s %12s %8s  %s\n" "UDP ping-pong RTT (us, p50)" "${R[rtt_v1]}" "${R[rtt_on]}" "$(ratio "${S[rtt_on]:-}" "${S[rtt_v1]:-}")" "(info: v2 labels every datagram)"
+[ -n "${S[rtta_on]:-}" ] && printf "%-34s %12s %12s %8s  %s\n" "  same, CPUs kept awake (PM QoS)" "${R[rtta_v1]}" "${R[rtta_on]}" "$(ratio "${S[rtta_on]}" "${S[rtta_v1]:-}")" "(info)"
+printf "%-34s %12s %12s %8s  %s\n" "TCP stream (Gbit/s, iperf3)" "${R[tput_v1]}" "${R[tput_on]}" "$(ratio "${S[tput_on]:-}" "${S[tput_v1]:-}")" "(info)"
+printf "%-34s %12s %12s %8s  %s\n" "TCP connects/s" "${R[conn_v1]}" "${R[conn_on]}" "$(ratio "${S[conn_on]:-}" "${S[conn_v1]:-}")" ">= 0.98"
 echo "10k-entry table ($ST bytes): $SW   (goal: <= 100 ms)"
 echo "packets labeled by colby during the last on round: $l_on"
-echo "BPF program cost (extra on run with kernel.bpf_stats_enabled):"
-printf '%s' "$PSTATS" | grep -v '^$'
+echo "BPF program cost, v1 labels (extra run with kernel.bpf_stats_enabled):"
+printf '%s\n' "$PSTATS_V1" | grep -v '^$'
+echo "BPF program cost, v2 labels (extra run with kernel.bpf_stats_enabled):"
+printf '%s\n' "$PSTATS" | grep -v '^$'
 for n in ${BENCH_NULL:-}; do
 	echo "floor: empty programs at the same hooks, egress via $n, same rounds"
 	printf "%-34s %12s %12s %10s %8s\n" "metric" "off" "null-$n" "null/off" "on/null"
@@ -313,5 +331,5 @@ for n in ${BENCH_NULL:-}; do
 	done
 done
 echo "values: medians of $ROUNDS alternating rounds; on/off: median of the per-round ratios; samples:"
-for k in rtt_off rtt_on rtta_off rtta_on tput_off tput_on tput_all conn_off conn_on exec_off exec_on exec_lab; do echo "  $k:${S[$k]:-}"; done
+for k in rtt_off rtt_on rtta_off rtta_on tput_off tput_on tput_all conn_off conn_on exec_off exec_on exec_lab rtt_v1 rtta_v1 tput_v1 conn_v1; do echo "  $k:${S[$k]:-}"; done
 for n in ${BENCH_NULL:-}; do for k in rtt rtta tput conn; do echo "  ${k}_null-$n:${S[${k}_null-$n]:-}"; done; done

@@ -38,6 +38,10 @@ typedef struct dsm_node dsm_node;
                                          to an unused group, README "Exec transitions"): others
                                          are killed */
 
+#define DSM_F_LEGACY_LABELS      0x10u /* v1 labels without MAC (8-byte option, UDP flow labels):
+                                          the unauthenticated baseline of benchmarks; a DSM in
+                                          this mode refuses v2 labels and the other way round */
+
 struct dsm_attach_opts {
 	uint32_t snid;            /* this node's SnID (nonzero) */
 	uint32_t flags;           /* DSM_F_* */
@@ -103,7 +107,7 @@ int dsm_load_table(dsm_node *node, const void *table, size_t len);
 /* Audit event types */
 #define DSM_EV_DENY          1 /* denied and dropped */
 #define DSM_EV_AUDIT_DENY    2 /* would be denied; context in audit mode, let through */
-#define DSM_EV_FORGED_LABEL  3 /* label claims an SnID from an address not registered for it */
+#define DSM_EV_FORGED_LABEL  3 /* label refused: pad[0] says why (DSM_FORGED_R_*) */
 #define DSM_EV_TRANSITION    4 /* exec moved a process into a new context */
 #define DSM_EV_EXEC_DENIED   5 /* exec of a labeled binary denied or its process killed before
                                   its first instruction; reason in pad[0] (DSM_EXEC_R_*) */
@@ -118,6 +122,14 @@ int dsm_load_table(dsm_node *node, const void *table, size_t len);
 #define DSM_EXEC_R_ORPHAN    5 /* found in an exec gate when the watcher started (killed) */
 #define DSM_EXEC_R_DUMPABLE  6 /* DSM_F_EXEC_NONDUMP_ONLY: the new image is ptrace-able (killed) */
 #define DSM_EXEC_R_GATE      7 /* the exec gate could not be used (refused, EPERM) */
+
+/* dsm_event.pad[0] of DSM_EV_FORGED_LABEL */
+#define DSM_FORGED_R_ADDRESS   1 /* the label's SnID is not the node sending from that address */
+#define DSM_FORGED_R_INTERFACE 2 /* label on an interface that does not carry cluster traffic */
+#define DSM_FORGED_R_MAC       3 /* v2 label whose MAC does not verify */
+#define DSM_FORGED_R_NO_KEY    4 /* v2 label of an epoch or peer this node holds no key for */
+#define DSM_FORGED_R_FORMAT    5 /* label of the wrong version or length */
+#define DSM_FORGED_R_SEALED    6 /* egress: option 0x9E the DSM did not write (dropped at the source) */
 
 struct dsm_event {
 	uint64_t time_ns;      /* CLOCK_REALTIME, nanoseconds */
@@ -135,7 +147,8 @@ struct dsm_event {
 	uint16_t sport;        /* host order */
 	uint16_t dport;
 	uint8_t  protocol;     /* 6, 17, 0 for exec events */
-	uint8_t  pad[3];       /* pad[0]: DSM_EXEC_R_* for DSM_EV_EXEC_DENIED */
+	uint8_t  pad[3];       /* pad[0]: DSM_EXEC_R_* for DSM_EV_EXEC_DENIED, DSM_FORGED_R_* for
+	                          DSM_EV_FORGED_LABEL */
 	uint32_t suppressed;   /* events of this flow dropped by the rate limiter before this one */
 	char     comm[16];     /* command name */
 	char     path[128];    /* binary path for exec events, else empty */
@@ -158,9 +171,33 @@ struct dsm_counters {
 	uint64_t events_suppressed;
 	uint64_t events_lost;      /* ring buffer full */
 	uint64_t table_swaps;
+	uint64_t labels_bad_mac;   /* received v2 labels refused: MAC wrong or no key for (epoch, peer) */
+	uint64_t labels_no_key;    /* labels sent with no key for the destination (MAC zero) */
+	uint64_t sealed_drops;     /* packets dropped at egress: option 0x9E not written by the DSM */
+	uint64_t label_failed;     /* packets of context sockets dropped: no room for the label */
+	uint64_t label_too_big;    /* packets sent unlabeled: packet + label would exceed the MTU */
+	uint64_t execs_killed;     /* exec transitions killed in the gate */
+	uint64_t execs_dumpable;   /* exec transitions released with a ptrace-able image */
 };
 
 int dsm_counters(dsm_node *node, struct dsm_counters *out);
+
+/* Label keys (README "Label keys"): one 128-bit SipHash key per (epoch, peer SnID); only the low
+ * 8 bits of an epoch travel, so two epochs held together must differ there. */
+struct dsm_label_key {
+	uint32_t epoch;
+	uint32_t peer_snid;
+	uint8_t  key[16];
+};
+
+/* Replace the whole key set: keys absent from keys are removed (after the new ones are in and the
+ * send epoch is set); labels are written with send_epoch's keys (0: none, MACs left zero). */
+int dsm_label_keys_replace(dsm_node *node, const struct dsm_label_key *keys, uint32_t count,
+			   uint32_t send_epoch);
+
+/* The (epoch & 0xff, peer) pairs held, key bytes zeroed; returns how many there are (may exceed
+ * max: only max are written). *send_epoch: the low 8 bits of the send epoch. */
+int dsm_label_keys_list(dsm_node *node, struct dsm_label_key *out, uint32_t max, uint32_t *send_epoch);
 
 /* Describe attached programs and pins as text lines ("cgroup/connect4 id 42 pinned ..."). */
 int dsm_describe(dsm_node *node, char *buf, size_t len);

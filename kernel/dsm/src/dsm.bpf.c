@@ -8,6 +8,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "dsm_shared.h"
+#include "label_mac.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -70,6 +71,11 @@ struct { __uint(type, BPF_MAP_TYPE_SK_STORAGE); __uint(map_flags, BPF_F_NO_PREAL
 	 __type(key, int); __type(value, struct dsm_skc); PIN; } dsm_skc SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 16384); __type(key, __u64);
 	 __type(value, struct dsm_uconn); PIN; } dsm_uconn SEC(".maps");
+/* label keys (README "Label keys"): written only by libdsm (dsm_label_keys_replace) */
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2 * 4096);
+	 __type(key, struct dsm_lk_key); __type(value, struct dsm_lk_val); PIN; } dsm_lkeys SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32);
+	 __type(value, __u32); PIN; } dsm_lksend SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, DSM_C_MAX);
 	 __type(key, __u32); __type(value, __u64); PIN; } dsm_cnt SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 1 << 20); PIN; } dsm_events SEC(".maps");
@@ -210,7 +216,8 @@ struct ev_args {
 	__u16 sport, dport;
 	__u8 proto;
 	__u8 with_comm;
-	__u16 pad;
+	__u8 reason;   /* type 3: DSM_FORGED_* (dsm_event.pad[0]) */
+	__u8 pad;
 	__u64 version;
 };
 
@@ -266,7 +273,8 @@ static __always_inline void emit(struct ev_args *a, struct dsm_config *cfg)
 	e->sport = a->sport;
 	e->dport = a->dport;
 	e->protocol = a->proto;
-	e->pad[0] = e->pad[1] = e->pad[2] = 0;
+	e->pad[0] = a->reason;
+	e->pad[1] = e->pad[2] = 0;
 	e->suppressed = suppressed;
 	__builtin_memset(e->comm, 0, sizeof(e->comm));
 	if (a->with_comm)
@@ -554,6 +562,34 @@ static __always_inline int cluster_ifindex(__u32 ifindex)
 	return 0;
 }
 
+/* a label refused as forged: counted, audited with the reason (DSM_FORGED_*), packet dropped */
+static __always_inline int refuse_forged(struct dsm_config *cfg, __u32 why, __u32 scid, __u32 snid, __u32 tgt,
+				    __u32 saddr, __u32 daddr, __u16 sport, __u16 dport, __u32 proto)
+{
+	struct ev_args a = {};
+	__u32 slot = active_gen() & 1;
+	struct dsm_hdr *hh = bpf_map_lookup_elem(&dsm_hdr, &slot);
+
+	if (!cfg)
+		return 0;
+	count(DSM_C_FORGED);
+	a.type = 3;
+	a.reason = why;
+	a.perm = DSM_P_RECEIVE;
+	a.src_scid = scid;
+	a.src_snid = snid;
+	a.tgt_scid = tgt;
+	a.tgt_snid = cfg->snid;
+	a.saddr = saddr;
+	a.daddr = daddr;
+	a.sport = sport;
+	a.dport = dport;
+	a.proto = proto;
+	a.version = hh ? hh->version : 0;
+	emit(&a, cfg);
+	return 0;
+}
+
 SEC("cgroup_skb/ingress")
 int dsi_ingress(struct __sk_buff *skb)
 {
@@ -570,6 +606,9 @@ int dsi_ingress(struct __sk_buff *skb)
 	struct dsm_skc *skc = 0;
 	struct bpf_sock *fsk = 0;
 	int tcp_payload = 0, flow_known = 0;
+	__u8 lab[DSM_OPT_LEN_V2] = {};   /* the label option as received */
+	__u32 lab_off = 0, seq_be = 0, legacy = 0;
+	int fmt_bad = 0, lab_direct = 0;
 	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
 
 	if (!cfg)
@@ -614,48 +653,69 @@ int dsi_ingress(struct __sk_buff *skb)
 	daddr = *(__u32 *)&h[16];
 
 	/* options: our label is normally the first option (fast path); else scan a few options */
-	if (ihl >= 28) {
-		__u8 o[8];
+	legacy = cfg->flags & DSM_CF_LEGACY_LABELS;
+	if (ihl >= 20 + DSM_OPT_LEN) {
 		int ok;
-		if (data + 28 <= data_end) {
-			__builtin_memcpy(o, data + 20, 8);
+		if (data + 20 + DSM_OPT_LEN_V2 <= data_end) {
+			__builtin_memcpy(lab, data + 20, DSM_OPT_LEN_V2);
 			ok = 1;
+			lab_direct = 1;
 		} else {
-			ok = !bpf_skb_load_bytes(skb, 20, o, 8);
+			ok = !bpf_skb_load_bytes(skb, 20, lab, DSM_OPT_LEN);
 		}
-		if (ok && o[0] == DSM_OPT_TYPE && o[1] == DSM_OPT_LEN) {
-			snid = ((__u32)o[2] << 8) | o[3];
-			scid = ((__u32)o[4] << 24) | ((__u32)o[5] << 16) | ((__u32)o[6] << 8) | o[7];
+		if (ok && lab[0] == DSM_OPT_TYPE) {
 			labeled = 1;
+			lab_off = 20;
 		}
 	}
 	if (!labeled && ihl > 20) {
 		__u32 off = 20;
 #pragma unroll
 		for (int i = 0; i < 8; i++) {
-			__u8 o[8];
 			if (off + 2 > ihl || off > 58)
 				break;
-			if (bpf_skb_load_bytes(skb, off, o, 2))
+			if (bpf_skb_load_bytes(skb, off, lab, 2))
 				break;
-			if (o[0] == 0)
+			if (lab[0] == 0)
 				break;
-			if (o[0] == 1) {
+			if (lab[0] == 1) {
 				off++;
 				continue;
 			}
-			if (o[1] < 2)
+			if (lab[1] < 2)
 				break;
-			if (o[0] == DSM_OPT_TYPE && o[1] == DSM_OPT_LEN && off + 8 <= ihl &&
-			    off <= 52) {
-				if (bpf_skb_load_bytes(skb, off, o, 8))
-					break;
-				snid = ((__u32)o[2] << 8) | o[3];
-				scid = ((__u32)o[4] << 24) | ((__u32)o[5] << 16) | ((__u32)o[6] << 8) | o[7];
+			if (lab[0] == DSM_OPT_TYPE) {
 				labeled = 1;
+				lab_off = off;
 				break;
 			}
-			off += o[1];
+			off += lab[1];
+		}
+	}
+	if (labeled) {
+		/* the label's format: v1 (8 bytes) where legacy labels are configured, else v2 (20
+		 * bytes, version 2, reserved bytes zero); anything else is refused as forged */
+		__u32 want = legacy ? DSM_OPT_LEN : DSM_OPT_LEN_V2;
+		int got;
+		fmt_bad = 1;
+		if (lab[1] != want || lab_off + want > ihl)
+			got = 0;
+		else if (lab_direct && lab_off == 20)
+			got = 1;   /* copied whole above */
+		else if (legacy)
+			got = !bpf_skb_load_bytes(skb, lab_off, lab, DSM_OPT_LEN);
+		else
+			got = !bpf_skb_load_bytes(skb, lab_off, lab, DSM_OPT_LEN_V2);
+		if (got) {
+			if (legacy) {
+				snid = ((__u32)lab[2] << 8) | lab[3];
+				scid = ((__u32)lab[4] << 24) | ((__u32)lab[5] << 16) | ((__u32)lab[6] << 8) | lab[7];
+				fmt_bad = 0;
+			} else if (lab[2] == DSM_OPT_V2 && !lab[10] && !lab[11]) {
+				snid = ((__u32)lab[4] << 8) | lab[5];
+				scid = ((__u32)lab[6] << 24) | ((__u32)lab[7] << 16) | ((__u32)lab[8] << 8) | lab[9];
+				fmt_bad = 0;
+			}
 		}
 	}
 
@@ -673,9 +733,32 @@ int dsi_ingress(struct __sk_buff *skb)
 			sport = ((__u16)l4[0] << 8) | l4[1];
 			dport = ((__u16)l4[2] << 8) | l4[3];
 			if (proto == IPPROTO_TCP) {
+				seq_be = *(__u32 *)&l4[4];
 				tcpflags = l4[13];
 				tcp_payload = (int)(((__u32)h[2] << 8) | h[3]) - (int)ihl - (int)((l4[12] >> 4) * 4);
 			}
+		}
+	}
+
+	/* v2 labels: the MAC under the key of (epoch, claimed SnID) over the label, both addresses,
+	 * the protocol, both ports and the TCP sequence number; a label that fails is never used */
+	if (labeled) {
+		__u8 why = 0;
+		if (fmt_bad) {
+			why = DSM_FORGED_FORMAT;
+		} else if (!legacy) {
+			struct dsm_lk_key lk = { .epoch = lab[3], .snid = snid };
+			struct dsm_lk_val *kv = bpf_map_lookup_elem(&dsm_lkeys, &lk);
+			if (!kv || !lab[3])
+				why = DSM_FORGED_NO_KEY;
+			else if (dsm_label_mac(kv->k0, kv->k1, lab, saddr, daddr, bpf_htons(sport),
+					       bpf_htons(dport), seq_be, proto) != dsm_le64(lab + DSM_OPT_V2_MAC))
+				why = DSM_FORGED_MAC;
+		}
+		if (why) {
+			if (why != DSM_FORGED_FORMAT)
+				count(DSM_C_BAD_MAC);
+			return refuse_forged(cfg, why, scid, snid, 0, saddr, daddr, sport, dport, proto);
 		}
 	}
 
@@ -699,14 +782,15 @@ int dsi_ingress(struct __sk_buff *skb)
 				hit = skc->in_scid == scid && skc->in_snid == snid;
 			else if (proto == IPPROTO_TCP && !(tcpflags & 0x02))
 				hit = 1;   /* the flow's label, learned from its SYN / SYN-ACK */
-			else if (proto == IPPROTO_UDP && skc->fl_set && skc->fl_saddr == saddr &&
+			else if (proto == IPPROTO_UDP && !(cfg->flags & DSM_CF_LABEL_DGRAMS) &&
+				 skc->fl_set && skc->fl_saddr == saddr &&
 				 skc->fl_sport == sport && now - skc->fl_ns < DSM_UDP_FLOW_TTL_NS) {
 				hit = skc->in_scid == skc->fl_scid && skc->in_snid == skc->fl_snid;
 				fl = 1;   /* UDP flow label */
 			} else
 				hit = skc->in_scid == 0 && skc->in_snid == 0;
 			if (hit && skc->in_gen == g) {
-				if (labeled && proto == IPPROTO_UDP)
+				if (labeled && proto == IPPROTO_UDP && !(cfg->flags & DSM_CF_LABEL_DGRAMS))
 					udp_learn(skc, saddr, daddr, sport, dport, scid, snid, now);
 				if (fl)
 					count(DSM_C_FLOW_HITS);
@@ -762,7 +846,7 @@ int dsi_ingress(struct __sk_buff *skb)
 
 	/* UDP (flow labels, DSM_UDP_*): an unlabeled datagram of a flow whose label was seen less
 	 * than DSM_UDP_FLOW_TTL_NS ago is judged with that label, under the policy in force */
-	if (proto == IPPROTO_UDP && !labeled) {
+	if (proto == IPPROTO_UDP && !labeled && !(cfg->flags & DSM_CF_LABEL_DGRAMS)) {
 		if (skc && skc->fl_set && skc->fl_saddr == saddr && skc->fl_sport == sport) {
 			if (now - skc->fl_ns < DSM_UDP_FLOW_TTL_NS) {
 				scid = skc->fl_scid;
@@ -857,10 +941,10 @@ int dsi_ingress(struct __sk_buff *skb)
 			if (!addr || *addr != saddr) {
 				/* own labels looped back on lo are fine */
 				if (!lo_own)
-					forged = 1;
+					forged = DSM_FORGED_ADDRESS;
 			}
 			if (off_cluster)
-				forged = 1;
+				forged = DSM_FORGED_INTERFACE;
 		}
 		if (!local_label(slot, proto, dport, &tgt))
 			tgt = cg_scid;
@@ -875,32 +959,13 @@ int dsi_ingress(struct __sk_buff *skb)
 	}
 	}
 
-	if (forged) {
-		struct dsm_hdr *hh;
-		__u32 slot = active_gen() & 1;
-
-		count(DSM_C_FORGED);
-		hh = bpf_map_lookup_elem(&dsm_hdr, &slot);
-		a.type = 3;
-		a.perm = DSM_P_RECEIVE;
-		a.src_scid = scid;
-		a.src_snid = snid;
-		a.tgt_scid = tgt;
-		a.tgt_snid = cfg->snid;
-		a.saddr = saddr;
-		a.daddr = daddr;
-		a.sport = sport;
-		a.dport = dport;
-		a.proto = proto;
-		a.version = hh ? hh->version : 0;
-		emit(&a, cfg);
-		return 0;
-	}
+	if (forged)
+		return refuse_forged(cfg, forged, scid, snid, tgt, saddr, daddr, sport, dport, proto);
 	if (!tgt)
 		return 1;  /* socket outside any context and port not labeled: untouched */
 	/* a genuine UDP label is the flow's label from now on, whatever the verdict (a flow whose
 	 * new label is denied must not keep an older, allowed one) */
-	if (labeled && proto == IPPROTO_UDP)
+	if (labeled && proto == IPPROTO_UDP && !(cfg->flags & DSM_CF_LABEL_DGRAMS))
 		udp_learn(skc, saddr, daddr, sport, dport, scid, snid, now);
 
 	if (labeled && proto == IPPROTO_TCP) {
@@ -984,10 +1049,17 @@ static __always_inline int egress_label_present(struct __sk_buff *skb, __u32 bas
 		if (o[1] < 2)
 			return 0;
 		if (o[0] == DSM_OPT_TYPE) {
+			/* the claimed label, for the audit record (v1 and v2 layouts) */
 			if (o[1] == DSM_OPT_LEN && off + 8 <= ihl && off <= 52 &&
 			    !bpf_skb_load_bytes(skb, base + off, o, 8)) {
 				*snid = ((__u32)o[2] << 8) | o[3];
 				*scid = ((__u32)o[4] << 24) | ((__u32)o[5] << 16) | ((__u32)o[6] << 8) | o[7];
+			} else if (o[1] == DSM_OPT_LEN_V2 && off + 10 <= ihl && off <= 50 &&
+				   !bpf_skb_load_bytes(skb, base + off, o, 8)) {
+				__u8 t[2] = {};
+				bpf_skb_load_bytes(skb, base + off + 8, t, 2);
+				*snid = ((__u32)o[4] << 8) | o[5];
+				*scid = ((__u32)o[6] << 24) | ((__u32)o[7] << 16) | ((__u32)t[0] << 8) | t[1];
 			}
 			return 1;
 		}
@@ -1000,9 +1072,9 @@ SEC("tc")
 int dsi_egress(struct __sk_buff *skb)
 {
 	struct dsm_config *cfg = dsm_cfg();
-	__u16 w[14];
+	__u16 w[20] = {};   /* IP header + our option (v1: 28 bytes, v2: 40) */
 	__u8 *b = (__u8 *)w;
-	__u32 scid = 0, ihl, sum = 0, mtu_len = 0;
+	__u32 scid = 0, ihl, sum = 0, mtu_len = 0, seq_be = 0, olen, legacy;
 	__u16 sport = 0, dport = 0;
 	__u64 cg, gen, now = 0;
 	__u32 *p;
@@ -1034,7 +1106,9 @@ int dsi_egress(struct __sk_buff *skb)
 			__u32 fslot = active_gen() & 1;
 			struct dsm_hdr *hh = bpf_map_lookup_elem(&dsm_hdr, &fslot);
 			count(DSM_C_FORGED);
+			count(DSM_C_SEALED);
 			fa.type = 3;
+			fa.reason = DSM_FORGED_SEALED;
 			fa.perm = DSM_P_SEND;
 			fa.src_scid = fscid;
 			fa.src_snid = fsnid;
@@ -1059,6 +1133,8 @@ int dsi_egress(struct __sk_buff *skb)
 			__builtin_memcpy(l4, data + off, 14);
 		else if (bpf_skb_load_bytes(skb, ETH_HLEN + ihl, l4, proto == IPPROTO_TCP ? 14 : 4))
 			return TC_ACT_OK;
+		if (proto == IPPROTO_TCP)
+			seq_be = *(__u32 *)&l4[4];
 		if (proto == IPPROTO_TCP && !(l4[13] & 0x02)) {
 			/* a RST sent by this node ends the flow: its peer's label, if it still waits in
 			 * the flow cache (no data received yet), goes */
@@ -1118,59 +1194,104 @@ int dsi_egress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	/* No unlabeled fallback: a packet of a context socket whose header has no room for the label
 	 * (a process filled IP_OPTIONS, e.g. with record-route) is dropped, never sent unlabeled */
-	if (ihl + DSM_OPT_LEN > 60) {
+	legacy = cfg->flags & DSM_CF_LEGACY_LABELS;
+	olen = legacy ? DSM_OPT_LEN : DSM_OPT_LEN_V2;
+	if (ihl + olen > 60) {
 		count(DSM_C_LABEL_FAIL);
 		return TC_ACT_SHOT;
 	}
 
 	if (!skb->gso_segs || skb->gso_segs == 1) {
-		if (bpf_check_mtu(skb, 0, &mtu_len, DSM_OPT_LEN, 0)) {
+		if (bpf_check_mtu(skb, 0, &mtu_len, olen, 0)) {
 			count(DSM_C_TOO_BIG);
 			return TC_ACT_OK;
 		}
 	}
-	if (bpf_skb_adjust_room(skb, DSM_OPT_LEN, BPF_ADJ_ROOM_NET, 0)) {
+	if (bpf_skb_adjust_room(skb, olen, BPF_ADJ_ROOM_NET, 0)) {
 		count(DSM_C_LABEL_FAIL);
 		return TC_ACT_SHOT;
 	}
 	/* header (already moved in front of the gap) + our option */
-	b[0] = 0x40 | ((ihl + DSM_OPT_LEN) / 4);
+	b[0] = 0x40 | ((ihl + olen) / 4);
 	{
 		__u16 tot = ((__u16)b[2] << 8) | b[3];
-		tot += DSM_OPT_LEN;
+		tot += olen;
 		b[2] = tot >> 8;
 		b[3] = tot & 0xff;
 	}
 	b[10] = 0;
 	b[11] = 0;
 	b[20] = DSM_OPT_TYPE;
-	b[21] = DSM_OPT_LEN;
-	b[22] = (cfg->snid >> 8) & 0xff;
-	b[23] = cfg->snid & 0xff;
-	b[24] = scid >> 24;
-	b[25] = (scid >> 16) & 0xff;
-	b[26] = (scid >> 8) & 0xff;
-	b[27] = scid & 0xff;
+	if (legacy) {
+		b[21] = DSM_OPT_LEN;
+		b[22] = (cfg->snid >> 8) & 0xff;
+		b[23] = cfg->snid & 0xff;
+		b[24] = scid >> 24;
+		b[25] = (scid >> 16) & 0xff;
+		b[26] = (scid >> 8) & 0xff;
+		b[27] = scid & 0xff;
+	} else {
+		/* v2: the MAC under the key this node shares with the destination node (its own key
+		 * over lo); no key (not a cluster node, keys not installed yet): MAC left zero, which no
+		 * DSM accepts */
+		__u32 z = 0, peer = 0, *ep = bpf_map_lookup_elem(&dsm_lksend, &z);
+		__u64 mac = 0;
+		b[21] = DSM_OPT_LEN_V2;
+		b[22] = DSM_OPT_V2;
+		b[23] = ep ? (*ep & 0xff) : 0;
+		b[24] = (cfg->snid >> 8) & 0xff;
+		b[25] = cfg->snid & 0xff;
+		b[26] = scid >> 24;
+		b[27] = (scid >> 16) & 0xff;
+		b[28] = (scid >> 8) & 0xff;
+		b[29] = scid & 0xff;
+		if (skb->ifindex == 1) {
+			peer = cfg->snid;
+		} else {
+			struct dsm_naddr_key nk = { .slot = gen & 1, .addr = *(__u32 *)&b[16] };
+			__u32 *ps = bpf_map_lookup_elem(&dsm_naddr, &nk);
+			if (ps)
+				peer = *ps;
+		}
+		if (b[23] && peer) {
+			struct dsm_lk_key lk = { .epoch = b[23], .snid = peer };
+			struct dsm_lk_val *kv = bpf_map_lookup_elem(&dsm_lkeys, &lk);
+			if (kv)
+				mac = dsm_label_mac(kv->k0, kv->k1, b + 20, *(__u32 *)&b[12], *(__u32 *)&b[16],
+						    bpf_htons(sport), bpf_htons(dport), seq_be, proto);
+		}
+		if (!mac)
+			count(DSM_C_NO_KEY);
+#pragma unroll
+		for (int i = 0; i < 8; i++)
+			b[32 + i] = (mac >> (8 * i)) & 0xff;
+	}
 	if (ihl > 20) {
 		/* existing options follow ours; they are summed from the packet */
 		__u8 rest[40] = {};
 		__u32 n = (ihl - 20) & 0x3f;
 		/* the room is already opened: a packet left half-written is never sent */
-		if (n == 0 || n > 32)
+		if (n == 0 || n > 40 - olen)
 			return TC_ACT_SHOT;
-		if (bpf_skb_load_bytes(skb, ETH_HLEN + 28, rest, n))
-			return TC_ACT_SHOT;
+		if (legacy) {
+			if (n > 32 || bpf_skb_load_bytes(skb, ETH_HLEN + 20 + DSM_OPT_LEN, rest, n))
+				return TC_ACT_SHOT;
+		} else {
+			if (n > 20 || bpf_skb_load_bytes(skb, ETH_HLEN + 20 + DSM_OPT_LEN_V2, rest, n))
+				return TC_ACT_SHOT;
+		}
 #pragma unroll
 		for (int i = 0; i < 20; i++)
 			sum += ((__u16 *)rest)[i];
 	}
 #pragma unroll
-	for (int i = 0; i < 14; i++)
-		sum += w[i];
+	for (int i = 0; i < 20; i++)
+		sum += w[i];   /* v1: words 14..19 are zero */
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	w[5] = ~sum & 0xffff;
-	if (bpf_skb_store_bytes(skb, ETH_HLEN, b, 28, 0))
+	if (legacy ? bpf_skb_store_bytes(skb, ETH_HLEN, b, 20 + DSM_OPT_LEN, 0)
+		   : bpf_skb_store_bytes(skb, ETH_HLEN, b, 20 + DSM_OPT_LEN_V2, 0))
 		return TC_ACT_SHOT;
 	if (c && proto == IPPROTO_UDP) {
 		c->eg_daddr = *(__u32 *)&b[16];

@@ -13,12 +13,17 @@
 
 #define DSM_ANY        0xFFFFFFFFu
 #define DSM_OPT_TYPE   0x9E        /* copied=1, class=0, number=30 (RFC 4727 experimental) */
-#define DSM_OPT_LEN    8
+#define DSM_OPT_LEN    8           /* v1 label: type, length, SnID (2), ScID (4), unauthenticated */
+#define DSM_OPT_LEN_V2 20          /* v2 label (README "Wire format v2"): type, length, version,
+                                      epoch, SnID (2), ScID (4), reserved (2, zero), MAC (8) */
+#define DSM_OPT_V2     2           /* version byte of a v2 label */
+#define DSM_OPT_V2_MAC 12          /* offset of the MAC inside the option */
 #define DSM_MAX_SNID   0xFFFEu     /* SnID travels in 16 bits */
 
 #define DSM_CF_LABEL_ALL 0x1u      /* every TCP segment labeled (DSM_F_LABEL_ALL_SEGMENTS) */
 #define DSM_CF_LABEL_DGRAMS 0x2u   /* every UDP datagram labeled (DSM_F_LABEL_ALL_SEGMENTS or
                                       DSM_F_LABEL_ALL_DATAGRAMS) */
+#define DSM_CF_LEGACY_LABELS 0x4u  /* v1 labels without MAC (DSM_F_LEGACY_LABELS, benchmarks only) */
 
 /* UDP flow labels: the sender labels the first datagram of a flow (socket + destination) and
  * again when its last label on that flow is older than DSM_UDP_REFRESH_NS; the receiver judges an
@@ -50,6 +55,9 @@ enum {
 	DSM_C_LOCAL_ALLOWED,
 	DSM_C_FLOW_HITS,      /* unlabeled TCP segment judged with the label cached from its SYN */
 	DSM_C_SKC_HITS,       /* decisions answered by the per-socket verdict cache */
+	DSM_C_BAD_MAC,        /* received v2 label whose MAC does not verify (or no key for its epoch) */
+	DSM_C_NO_KEY,         /* sent label without a key for the destination: MAC left zero */
+	DSM_C_SEALED,         /* packet dropped at egress: it carried an option 0x9E the DSM did not write */
 	DSM_C_MAX = 16
 };
 
@@ -135,6 +143,21 @@ struct dsm_skc {
 	__u16 eg_dport;
 	__u16 pad5;
 	__u64 out_cg;         /* the sender's context cgroup id out_scid was found for */
+};
+
+/* label keys (map dsm_lkeys): (low 8 bits of the epoch, peer SnID) -> 128-bit SipHash key;
+ * map dsm_lksend holds the epoch labels are written with (0: none installed) */
+struct dsm_lk_key { __u32 epoch; __u32 snid; };
+struct dsm_lk_val { __u64 k0; __u64 k1; };
+
+/* why a packet was refused as forged (dsm_event.pad[0] of type 3 events) */
+enum {
+	DSM_FORGED_ADDRESS = 1,   /* the label's SnID is not the node sending from this address */
+	DSM_FORGED_INTERFACE,     /* label on an interface that does not carry cluster traffic */
+	DSM_FORGED_MAC,           /* v2 label whose MAC does not verify */
+	DSM_FORGED_NO_KEY,        /* v2 label of an epoch / peer this node holds no key for */
+	DSM_FORGED_FORMAT,        /* a label of the other version (v1 where v2 is required), bad length */
+	DSM_FORGED_SEALED,        /* egress: option 0x9E written by someone else than the DSM */
 };
 
 struct dsm_flow_key { __u32 saddr; __u32 daddr; __u16 sport; __u16 dport; __u32 proto; };

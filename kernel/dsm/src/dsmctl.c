@@ -26,9 +26,9 @@ static void usage(void)
 		"  probe\n"
 		"  attach|run --snid N --cgroup DIR --pin DIR --obj dsm.bpf.o [--ifaces a,b] [--netns PATH]\n"
 		"             [--label-all] [--label-datagrams] [--no-exec-watch] [--exec-nondump-only]\n"
-		"             [--ready FILE]\n"
+		"             [--legacy-labels] [--ready FILE]\n"
 		"             (run: stay, print events; --label-all: every TCP segment and UDP datagram,\n"
-		"              --label-datagrams: every UDP datagram)\n"
+		"              --label-datagrams: every UDP datagram, --legacy-labels: v1 labels, no MAC)\n"
 		"  detach --pin DIR\n"
 		"  context --pin DIR create|remove SCID\n"
 		"  move --pin DIR PID SCID          pid-context --pin DIR PID\n"
@@ -36,7 +36,9 @@ static void usage(void)
 		"  load-table --pin DIR FILE\n"
 		"  swap-loop --pin DIR FILE_A FILE_B COUNT\n"
 		"  events --pin DIR [--timeout MS] [--max N]\n"
-		"  counters --pin DIR               describe --pin DIR\n");
+		"  counters --pin DIR               describe --pin DIR\n"
+		"  keys --pin DIR list\n"
+		"  keys --pin DIR set SEND_EPOCH [EPOCH:PEER:32HEX ...]   (replaces the whole set)\n");
 	exit(2);
 }
 
@@ -59,6 +61,26 @@ static const char *reason_name(uint32_t r)
 	return r < sizeof(n) / sizeof(n[0]) ? n[r] : "?";
 }
 
+static const char *forged_name(uint32_t r)
+{
+	static const char *n[] = { "?", "address", "interface", "mac", "no_key", "format", "sealed" };
+	return r < sizeof(n) / sizeof(n[0]) ? n[r] : "?";
+}
+
+static int parse_key(const char *arg, struct dsm_label_key *k)
+{
+	char hex[33];
+	memset(k, 0, sizeof(*k));
+	if (sscanf(arg, "%u:%u:%32[0-9a-fA-F]", &k->epoch, &k->peer_snid, hex) != 3 || strlen(hex) != 32)
+		return -1;
+	for (int i = 0; i < 16; i++) {
+		unsigned v;
+		sscanf(hex + 2 * i, "%2x", &v);
+		k->key[i] = v;
+	}
+	return 0;
+}
+
 static const char *perm_name(uint32_t p)
 {
 	static const char *n[] = { "create", "bind", "connect", "send", "receive", "transition", "raw" };
@@ -77,6 +99,8 @@ static void print_event(const struct dsm_event *e)
 	       (unsigned long long)e->policy_version, (unsigned long long)e->time_ns, e->comm, e->path);
 	if (e->type == DSM_EV_EXEC_DENIED)
 		printf(" reason=%s", reason_name(e->pad[0]));
+	if (e->type == DSM_EV_FORGED_LABEL)
+		printf(" reason=%s", forged_name(e->pad[0]));
 	putchar('\n');
 	fflush(stdout);
 }
@@ -134,7 +158,8 @@ int main(int argc, char **argv)
 		{ "ifaces", 1, 0, 'i' }, { "netns", 1, 0, 'n' }, { "label-all", 0, 0, 'L' },
 		{ "label-datagrams", 0, 0, 'D' },
 		{ "no-exec-watch", 0, 0, 'W' }, { "timeout", 1, 0, 't' }, { "max", 1, 0, 'm' },
-		{ "ready", 1, 0, 'r' }, { "exec-nondump-only", 0, 0, 'X' }, { 0 } };
+		{ "ready", 1, 0, 'r' }, { "exec-nondump-only", 0, 0, 'X' },
+		{ "legacy-labels", 0, 0, 'G' }, { 0 } };
 
 	if (argc < 2)
 		usage();
@@ -152,6 +177,7 @@ int main(int argc, char **argv)
 		case 'D': o.flags |= DSM_F_LABEL_ALL_DATAGRAMS; break;
 		case 'W': o.flags |= DSM_F_NO_EXEC_WATCH; break;
 		case 'X': o.flags |= DSM_F_EXEC_NONDUMP_ONLY; break;
+		case 'G': o.flags |= DSM_F_LEGACY_LABELS; break;
 		case 't': timeout = atoi(optarg); break;
 		case 'm': max = atoi(optarg); break;
 		case 'r': ready = optarg; break;
@@ -296,7 +322,8 @@ int main(int argc, char **argv)
 			       "local_denied %llu\nexecs_transitioned %llu\nexecs_denied %llu\n"
 			       "events_suppressed %llu\nevents_lost %llu\ntable_swaps %llu\n"
 			       "label_too_big %llu\nlabel_failed %llu\nflow_cache_hits %llu\nlocal_allowed %llu\n"
-			       "socket_cache_hits %llu\nexecs_killed %llu\nexecs_dumpable %llu\n",
+			       "socket_cache_hits %llu\nexecs_killed %llu\nexecs_dumpable %llu\n"
+			       "labels_bad_mac %llu\nlabels_no_key %llu\nsealed_drops %llu\n",
 			       (unsigned long long)c.policy_version, (unsigned long long)c.packets_labeled,
 			       (unsigned long long)c.packets_allowed, (unsigned long long)c.packets_denied,
 			       (unsigned long long)c.packets_audit_only, (unsigned long long)c.forged_labels,
@@ -305,7 +332,31 @@ int main(int argc, char **argv)
 			       (unsigned long long)c.events_lost, (unsigned long long)c.table_swaps,
 			       (unsigned long long)tb, (unsigned long long)lf, (unsigned long long)fh,
 			       (unsigned long long)la, (unsigned long long)sh,
-			       (unsigned long long)u.execs_killed, (unsigned long long)u.execs_dumpable);
+			       (unsigned long long)u.execs_killed, (unsigned long long)u.execs_dumpable,
+			       (unsigned long long)c.labels_bad_mac, (unsigned long long)c.labels_no_key,
+			       (unsigned long long)c.sealed_drops);
+	} else if (!strcmp(cmd, "keys") && nargs >= 1 && !strcmp(args[0], "list")) {
+		struct dsm_label_key k[512];
+		uint32_t send = 0;
+		r = dsm_label_keys_list(n, k, 512, &send);
+		if (r >= 0) {
+			printf("send_epoch %u\n", send);
+			for (int i = 0; i < r && i < 512; i++)
+				printf("key epoch %u peer %u\n", k[i].epoch, k[i].peer_snid);
+			r = 0;
+		}
+	} else if (!strcmp(cmd, "keys") && nargs >= 2 && !strcmp(args[0], "set")) {
+		int cnt = nargs - 2;
+		struct dsm_label_key *k = calloc(cnt + 1, sizeof(*k));
+		for (int i = 0; i < cnt; i++)
+			if (parse_key(args[2 + i], &k[i])) {
+				fprintf(stderr, "dsmctl keys: bad key '%s' (EPOCH:PEER:32 hex digits)\n", args[2 + i]);
+				return 2;
+			}
+		r = dsm_label_keys_replace(n, k, cnt, strtoul(args[1], 0, 0));
+		memset(k, 0, (cnt + 1) * sizeof(*k));
+		free(k);
+		r = r < 0 ? r : 0;
 	} else if (!strcmp(cmd, "describe")) {
 		char buf[8192];
 		r = dsm_describe(n, buf, sizeof(buf));

@@ -32,11 +32,13 @@
 
 _Static_assert(sizeof(struct dsm_event) == sizeof(struct dsm_bpf_event), "event layout");
 _Static_assert(sizeof(struct dsm_event) == 216, "event size");
+_Static_assert(DSM_FORGED_SEALED == DSM_FORGED_R_SEALED && DSM_FORGED_FORMAT == DSM_FORGED_R_FORMAT, "forged reasons");
 
 const char *const dsm_map_names[M__COUNT] = {
 	"dsm_config", "dsm_active", "dsm_hdr", "dsm_ustate", "dsm_cg", "dsm_ctx", "dsm_nodes",
 	"dsm_naddr", "dsm_access", "dsm_socklabel", "dsm_trans", "dsm_netrules", "dsm_lsl", "dsm_skc", "dsm_flows",
 	"dsm_rl", "dsm_cnt", "dsm_events", "dsm_watch", "dsm_ifaces", "dsm_uconn",
+	"dsm_lkeys", "dsm_lksend",
 };
 
 /* not in libbpf 1.1's headers; the kernel's value since 6.7 */
@@ -459,7 +461,102 @@ int dsm_counters(dsm_node *n, struct dsm_counters *out)
 	out->events_suppressed = sum[DSM_C_SUPPRESSED] + u.exec_events_suppressed;
 	out->events_lost = sum[DSM_C_LOST];
 	out->table_swaps = u.table_swaps;
+	out->labels_bad_mac = sum[DSM_C_BAD_MAC];
+	out->labels_no_key = sum[DSM_C_NO_KEY];
+	out->sealed_drops = sum[DSM_C_SEALED];
+	out->label_failed = sum[DSM_C_LABEL_FAIL];
+	out->label_too_big = sum[DSM_C_TOO_BIG];
+	out->execs_killed = u.execs_killed;
+	out->execs_dumpable = u.execs_dumpable;
 	return 0;
+}
+
+/* ------------------------------------------------------------------ label keys */
+
+int dsm_label_keys_replace(dsm_node *n, const struct dsm_label_key *keys, uint32_t count, uint32_t send_epoch)
+{
+	struct dsm_lk_key k, next;
+	struct dsm_lk_key *stale;
+	uint32_t z = 0, nstale = 0, send8 = send_epoch & 0xff, have_send = 0;
+
+	if (!n || (count && !keys))
+		return dsm_set_err(EINVAL, "dsm_label_keys_replace: bad arguments");
+	if (n->fd[M_LKEYS] < 0 || n->fd[M_LKSEND] < 0)
+		return dsm_set_err(EOPNOTSUPP, "the pinned DSM predates label keys: detach and attach again");
+	if (count > 2 * 4096)
+		return dsm_set_err(E2BIG, "dsm_label_keys_replace: %u keys, at most 8192", count);
+	for (uint32_t i = 0; i < count; i++) {
+		if (!(keys[i].epoch & 0xff))
+			return dsm_set_err(EINVAL, "label key %u: epoch %u has low 8 bits 0 (0 means no key)",
+					   i, keys[i].epoch);
+		if (!keys[i].peer_snid || keys[i].peer_snid > DSM_MAX_SNID)
+			return dsm_set_err(EINVAL, "label key %u: peer SnID %u out of range", i, keys[i].peer_snid);
+		for (uint32_t j = 0; j < i; j++)
+			if ((keys[j].epoch & 0xff) == (keys[i].epoch & 0xff) && keys[j].peer_snid == keys[i].peer_snid &&
+			    keys[j].epoch != keys[i].epoch)
+				return dsm_set_err(EINVAL, "label keys: epochs %u and %u share their low 8 bits",
+						   keys[j].epoch, keys[i].epoch);
+		if ((keys[i].epoch & 0xff) == send8)
+			have_send = 1;
+	}
+	if (send8 && !have_send)
+		return dsm_set_err(EINVAL, "label keys: no key of the send epoch %u", send_epoch);
+	/* new keys first, then the send epoch, then the stale keys go: a packet in flight meets
+	 * either the old set or a superset of the new one */
+	for (uint32_t i = 0; i < count; i++) {
+		struct dsm_lk_key lk = { .epoch = keys[i].epoch & 0xff, .snid = keys[i].peer_snid };
+		struct dsm_lk_val v;
+		memcpy(&v.k0, keys[i].key, 8);   /* SipHash reads its key as two little-endian words */
+		memcpy(&v.k1, keys[i].key + 8, 8);
+		if (bpf_map_update_elem(n->fd[M_LKEYS], &lk, &v, BPF_ANY)) {
+			int e = errno;
+			memset(&v, 0, sizeof(v));
+			return dsm_set_err(e, "write label key (epoch %u, peer %u): %s", keys[i].epoch,
+					   keys[i].peer_snid, strerror(e));
+		}
+		memset(&v, 0, sizeof(v));
+	}
+	if (bpf_map_update_elem(n->fd[M_LKSEND], &z, &send8, BPF_ANY))
+		return dsm_set_err(errno, "write label send epoch: %s", strerror(errno));
+	stale = calloc(2 * 4096, sizeof(*stale));
+	if (!stale)
+		return dsm_set_err(ENOMEM, "out of memory");
+	for (int more = !bpf_map_get_next_key(n->fd[M_LKEYS], NULL, &k); more;
+	     more = !bpf_map_get_next_key(n->fd[M_LKEYS], &k, &next) && (k = next, 1)) {
+		int keep = 0;
+		for (uint32_t i = 0; i < count && !keep; i++)
+			keep = (keys[i].epoch & 0xff) == k.epoch && keys[i].peer_snid == k.snid;
+		if (!keep && nstale < 2 * 4096)
+			stale[nstale++] = k;
+	}
+	for (uint32_t i = 0; i < nstale; i++)
+		bpf_map_delete_elem(n->fd[M_LKEYS], &stale[i]);
+	free(stale);
+	return (int)count;
+}
+
+int dsm_label_keys_list(dsm_node *n, struct dsm_label_key *out, uint32_t max, uint32_t *send_epoch)
+{
+	struct dsm_lk_key k, next;
+	uint32_t z = 0, send8 = 0, c = 0;
+
+	if (!n || (max && !out))
+		return dsm_set_err(EINVAL, "dsm_label_keys_list: bad arguments");
+	if (n->fd[M_LKEYS] < 0 || n->fd[M_LKSEND] < 0)
+		return dsm_set_err(EOPNOTSUPP, "the pinned DSM predates label keys: detach and attach again");
+	bpf_map_lookup_elem(n->fd[M_LKSEND], &z, &send8);
+	if (send_epoch)
+		*send_epoch = send8;
+	for (int more = !bpf_map_get_next_key(n->fd[M_LKEYS], NULL, &k); more;
+	     more = !bpf_map_get_next_key(n->fd[M_LKEYS], &k, &next) && (k = next, 1)) {
+		if (c < max) {
+			memset(&out[c], 0, sizeof(out[c]));   /* key bytes never leave the kernel */
+			out[c].epoch = k.epoch;
+			out[c].peer_snid = k.snid;
+		}
+		c++;
+	}
+	return (int)c;
 }
 
 /* internal counters not in struct dsm_counters (dsmctl prints them) */
@@ -1006,6 +1103,12 @@ int dsm_attach(const struct dsm_attach_opts *o, dsm_node **out)
 	cfg.flags = (n->flags & DSM_F_LABEL_ALL_SEGMENTS) ? DSM_CF_LABEL_ALL | DSM_CF_LABEL_DGRAMS : 0;
 	if (n->flags & DSM_F_LABEL_ALL_DATAGRAMS)
 		cfg.flags |= DSM_CF_LABEL_DGRAMS;
+	/* v2 labels carry a MAC bound to the flow: every UDP datagram is labeled and an unlabeled
+	 * one is never judged under an earlier label (README "UDP without flow labels") */
+	if (n->flags & DSM_F_LEGACY_LABELS)
+		cfg.flags |= DSM_CF_LEGACY_LABELS;
+	else
+		cfg.flags |= DSM_CF_LABEL_DGRAMS;
 	cfg.ctx_level = n->ctx_level;
 	cfg.rate_per_sec = getenv("DSM_EVENT_RATE") ? atoi(getenv("DSM_EVENT_RATE")) : 5;
 	cfg.attached = 1;
@@ -1119,7 +1222,7 @@ int dsm_open_pinned(const char *pin_dir, dsm_node **out)
 	for (int i = 0; i < M__COUNT; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, dsm_map_names[i]);
 		n->fd[i] = bpf_obj_get(path);
-		if (n->fd[i] < 0 && i == M_UCONN)
+		if (n->fd[i] < 0 && (i == M_UCONN || i == M_LKEYS || i == M_LKSEND))
 			continue; /* pinned by a libdsm without it */
 		if (n->fd[i] < 0) {
 			int e = errno;
@@ -1134,6 +1237,8 @@ int dsm_open_pinned(const char *pin_dir, dsm_node **out)
 	n->flags = (cfg.flags & DSM_CF_LABEL_ALL) ? DSM_F_LABEL_ALL_SEGMENTS : 0;
 	if ((cfg.flags & DSM_CF_LABEL_DGRAMS) && !(cfg.flags & DSM_CF_LABEL_ALL))
 		n->flags |= DSM_F_LABEL_ALL_DATAGRAMS;
+	if (cfg.flags & DSM_CF_LEGACY_LABELS)
+		n->flags |= DSM_F_LEGACY_LABELS;
 	n->flags |= DSM_F_NO_EXEC_WATCH;
 	snprintf(n->cgroup_root, sizeof(n->cgroup_root), "%s", cfg.cgroup_root);
 	snprintf(n->netns_path, sizeof(n->netns_path), "%s", cfg.netns_path);

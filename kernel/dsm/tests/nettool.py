@@ -5,17 +5,27 @@
   udp-recv PORT SECONDS [--expect N] [--ready FILE] [--stop FILE]  prints "received N bytes B"
       (--stop: end once FILE exists and nothing arrived for 0.5 s; SECONDS stays the upper bound)
   udp-send ADDR PORT COUNT [--size S] [--opt HEX] [--src ADDR] [--interval SEC]
-  tcp-recv PORT SECONDS [--ready FILE]                   prints "received BYTES conns N"
+  tcp-recv PORT SECONDS [--ready FILE] [--stop FILE]     prints "received BYTES conns N"
   tcp-send ADDR PORT BYTES                               prints "sent BYTES" or "error ERRNO"
   bind PROTO PORT                                        prints "ok" or "error ERRNO"
   connect ADDR PORT                                      prints "ok" or "error ERRNO"
+  raw-send SRC DST udp|syn SPORT DPORT COUNT (--opt HEX | --label E:SNID:SCID:KEYHEX [--mac HEX])
+      crafted IPv4 packets (IP_HDRINCL) with any source address: prints "sent N"
+  sniff-label IFACE DPORT SECONDS     the first labeled IPv4 packet to DPORT seen on IFACE:
+      prints "label OPTHEX saddr SPORT daddr DPORT proto" or "none"
+
+  udp-send --label E:SNID:SCID:KEYHEX [--mac HEX]: a v2 label (labelmac.py) for the socket's own
+  flow, set with IP_OPTIONS (--mac: this MAC instead of the computed one)
 """
 import argparse
 import errno
 import os
 import socket
 import sys
+import struct
 import time
+
+import labelmac
 
 
 def ready(path):
@@ -35,6 +45,8 @@ def main():
     ap.add_argument("--opt")
     ap.add_argument("--src")
     ap.add_argument("--interval", type=float, default=0.0)
+    ap.add_argument("--label")
+    ap.add_argument("--mac")
     a = ap.parse_args()
     c = a.cmd
     if c == "udp-recv":
@@ -68,6 +80,11 @@ def main():
             s.bind((a.src, 0))
         if a.opt:
             s.setsockopt(socket.IPPROTO_IP, socket.IP_OPTIONS, bytes.fromhex(a.opt))
+        if a.label:
+            s.connect((addr, port))   # fixes the flow the label is computed for
+            src, sport = s.getsockname()
+            s.setsockopt(socket.IPPROTO_IP, socket.IP_OPTIONS,
+                         make_label(a.label, a.mac, src, addr, 17, sport, port, 0))
         payload = b"x" * a.size
         sent = 0
         for _ in range(count):
@@ -90,10 +107,12 @@ def main():
         end = time.time() + secs
         total = conns = 0
         while time.time() < end:
-            s.settimeout(max(0.01, end - time.time()))
+            s.settimeout(max(0.01, min(end - time.time(), 0.2 if a.stop else end - time.time())))
             try:
                 cs, _ = s.accept()
             except socket.timeout:
+                if a.stop and not os.path.exists(a.stop):
+                    continue
                 break
             conns += 1
             cs.settimeout(max(0.5, end - time.time()))
@@ -146,8 +165,83 @@ def main():
         except OSError as e:
             print("error %s" % (errno.errorcode.get(e.errno, e.errno) if e.errno else "timeout"))
             sys.exit(1)
+    elif c == "raw-send":
+        src, dst, kind = a.args[0], a.args[1], a.args[2]
+        sport, dport, count = int(a.args[3]), int(a.args[4]), int(a.args[5])
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+        proto = 17 if kind == "udp" else 6
+        sent = 0
+        for i in range(count):
+            seq = 0x10000000 + i if proto == 6 else 0
+            opt = bytes.fromhex(a.opt) if a.opt else make_label(a.label, a.mac, src, dst, proto, sport, dport, seq)
+            opt += bytes(-len(opt) % 4)
+            s.sendto(ipv4(src, dst, proto, opt, l4(src, dst, proto, sport, dport, seq)), (dst, 0))
+            sent += 1
+            if a.interval:
+                time.sleep(a.interval)
+        print("sent %d" % sent, flush=True)
+    elif c == "sniff-label":
+        iface, dport, secs = a.args[0], int(a.args[1]), float(a.args[2])
+        # ETH_P_ALL: a bridge port hands frames to the bridge before protocol taps see them
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+        s.bind((iface, 0))
+        ready(a.ready)
+        end = time.time() + secs
+        while time.time() < end:
+            s.settimeout(max(0.01, end - time.time()))
+            try:
+                f = s.recv(65535)
+            except socket.timeout:
+                break
+            if f[12:14] != b"\x08\x00":
+                continue
+            ip = f[14:]
+            ihl = (ip[0] & 0x0F) * 4
+            if ip[0] >> 4 != 4 or ihl < 40 or ip[20] != 0x9E or ip[9] not in (6, 17):
+                continue
+            sp, dp = struct.unpack_from(">HH", ip, ihl)
+            if dp != dport:
+                continue
+            print("label %s %s %d %s %d %d" % (ip[20:20 + ip[21]].hex(), socket.inet_ntoa(ip[12:16]), sp,
+                                               socket.inet_ntoa(ip[16:20]), dp, ip[9]), flush=True)
+            return
+        print("none", flush=True)
     else:
         ap.error("unknown command")
+
+
+def make_label(spec, mac, saddr, daddr, proto, sport, dport, seq):
+    epoch, snid, scid, key = spec.split(":")
+    return labelmac.label_option(bytes.fromhex(key), int(epoch), int(snid), int(scid), saddr, daddr, proto,
+                                 sport, dport, seq, None if mac is None else int(mac, 16))
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while t >> 16:
+        t = (t & 0xFFFF) + (t >> 16)
+    return ~t & 0xFFFF
+
+
+def l4(src, dst, proto, sport, dport, seq):
+    pseudo = socket.inet_aton(src) + socket.inet_aton(dst)
+    if proto == 17:
+        payload = b"forged"
+        h = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+        c = csum(pseudo + struct.pack("!BBH", 0, 17, len(h)) + h) or 0xFFFF
+        return h[:6] + struct.pack("!H", c) + h[8:]
+    h = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, 0x02, 64240, 0, 0)   # SYN
+    c = csum(pseudo + struct.pack("!BBH", 0, 6, len(h)) + h)
+    return h[:16] + struct.pack("!H", c) + h[18:]
+
+
+def ipv4(src, dst, proto, opt, payload):
+    ihl = 5 + len(opt) // 4
+    h = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, ihl * 4 + len(payload), 0x4242, 0x4000, 64, proto, 0,
+                    socket.inet_aton(src), socket.inet_aton(dst)) + opt
+    return h[:10] + struct.pack("!H", csum(h)) + h[12:] + payload
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ import java.util.Map;
 /** The counters of the kernel part (struct dsm_counters of dsm.h). */
 public record DsmCounters(long policyVersion, long packetsLabeled, long packetsAllowed, long packetsDenied,
                           long packetsAuditOnly, long forgedLabels, long localDenied, long execsTransitioned,
-                          long execsDenied, long eventsSuppressed, long eventsLost, long tableSwaps) {
+                          long execsDenied, long eventsSuppressed, long eventsLost, long tableSwaps,
+                          long labelsBadMac, long labelsNoKey, long sealedDrops, long labelFailed, long labelTooBig,
+                          long execsKilled, long execsDumpable) {
 
     /** Name -> value, in declaration order (for tables). */
     public Map<String, Long> asMap() {
@@ -23,6 +25,13 @@ public record DsmCounters(long policyVersion, long packetsLabeled, long packetsA
         m.put("events suppressed", eventsSuppressed);
         m.put("events lost", eventsLost);
         m.put("table swaps", tableSwaps);
+        m.put("labels with a bad MAC", labelsBadMac);
+        m.put("labels sent without key", labelsNoKey);
+        m.put("foreign labels dropped at egress", sealedDrops);
+        m.put("packets without room for the label", labelFailed);
+        m.put("packets too big for the label", labelTooBig);
+        m.put("execs killed in the gate", execsKilled);
+        m.put("execs released dumpable", execsDumpable);
         return m;
     }
 }

@@ -26,10 +26,11 @@ import org.opendsi.api.SecurityIds;
  * @param suppressed    events of this flow dropped by the rate limiter before this one
  * @param comm          command name
  * @param path          binary path for exec events, else empty
+ * @param reason        dsm_event.pad[0]: DSM_EXEC_R_* for exec denials, DSM_FORGED_R_* for forged labels
  */
 public record DsmEvent(long timeNanos, long policyVersion, int type, int permission, int srcScid, int srcSnid,
                        int tgtScid, int tgtSnid, int ruleId, int pid, int saddr, int daddr, int sport, int dport,
-                       int protocol, long suppressed, String comm, String path, int execReason) {
+                       int protocol, long suppressed, String comm, String path, int reason) {
 
     /** An event without an exec reason (every type but {@link Type#EXEC_DENIED}). */
     public DsmEvent(long timeNanos, long policyVersion, int type, int permission, int srcScid, int srcSnid,
@@ -37,6 +38,30 @@ public record DsmEvent(long timeNanos, long policyVersion, int type, int permiss
                     int protocol, long suppressed, String comm, String path) {
         this(timeNanos, policyVersion, type, permission, srcScid, srcSnid, tgtScid, tgtSnid, ruleId, pid, saddr, daddr,
                 sport, dport, protocol, suppressed, comm, path, 0);
+    }
+
+    /** DSM_EXEC_R_* of an exec denial (0 for other types). */
+    public int execReason() {
+        return kind() == Type.EXEC_DENIED ? reason : 0;
+    }
+
+    /**
+     * Why a label was refused as forged (DSM_FORGED_R_* of dsm.h), in words; empty for other
+     * event types.
+     */
+    public String forgedReasonText() {
+        if (kind() != Type.FORGED_LABEL) {
+            return "";
+        }
+        return switch (reason) {
+            case 1 -> "its SnID is not the node that sends from this address";
+            case 2 -> "it arrived on an interface that carries no cluster traffic";
+            case 3 -> "its MAC does not verify";
+            case 4 -> "no key is held for its epoch and node";
+            case 5 -> "it is not a version 2 label";
+            case 6 -> "the DSM did not write it: dropped where it was sent";
+            default -> "";
+        };
     }
 
     /**
@@ -47,7 +72,7 @@ public record DsmEvent(long timeNanos, long policyVersion, int type, int permiss
         if (kind() != Type.EXEC_DENIED) {
             return "";
         }
-        return switch (execReason) {
+        return switch (reason) {
             case 0 -> "";
             case 1 -> "the process was being traced";
             case 2 -> "its environment held a loader or libc injection variable (LD_*, MALLOC_*, GCONV_PATH, ...)";
@@ -56,13 +81,13 @@ public record DsmEvent(long timeNanos, long policyVersion, int type, int permiss
             case 5 -> "it was found in an exec gate when the DSM's watcher started";
             case 6 -> "its new image could be ptraced by its user (non-dumpable images only)";
             case 7 -> "the exec gate could not be used";
-            default -> "reason " + execReason;
+            default -> "reason " + reason;
         };
     }
 
     /** Whether the process was killed in the exec gate (before its first instruction) rather than its exec refused. */
     public boolean killedInGate() {
-        return kind() == Type.EXEC_DENIED && execReason >= 2 && execReason != 7;
+        return kind() == Type.EXEC_DENIED && reason >= 2 && reason != 7;
     }
 
     /** The DSM_EV_* codes. */

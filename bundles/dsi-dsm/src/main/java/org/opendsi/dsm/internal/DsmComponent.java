@@ -292,6 +292,16 @@ public class DsmComponent implements Dsm {
     }
 
     @Override
+    public void installLabelKeys(int sendEpoch, List<LabelKey> keys) {
+        delegate.installLabelKeys(sendEpoch, keys);
+    }
+
+    @Override
+    public LabelKeyState labelKeys() {
+        return delegate.labelKeys();
+    }
+
+    @Override
     public int labelBinary(Path path, int scid) {
         return delegate.labelBinary(path, scid);
     }

@@ -133,6 +133,16 @@ public final class UnavailableDsm implements Dsm {
     }
 
     @Override
+    public void installLabelKeys(int sendEpoch, List<LabelKey> keys) {
+        throw unavailable();
+    }
+
+    @Override
+    public LabelKeyState labelKeys() {
+        throw unavailable();
+    }
+
+    @Override
     public int labelBinary(Path path, int scid) {
         throw unavailable();
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -35,6 +36,7 @@ import org.opendsi.api.table.CompiledTable;
 import org.opendsi.dsm.Dsm;
 import org.opendsi.dsm.DsmCounters;
 import org.opendsi.dsm.DsmEvent;
+import org.opendsi.dsm.DsmException;
 import org.opendsi.dsm.DsmProcess;
 import org.opendsi.dsm.DsmStatus;
 import org.opendsi.dsm.internal.UnavailableDsm.Reason;
@@ -404,6 +406,29 @@ class LinuxDsmIntegrationTest {
                         dsm.socketContext(new java.net.InetSocketAddress("127.0.0.1", 1), server));
             }
         }
+    }
+
+    @Test
+    @Order(6)
+    void labelKeysAreReplacedAsAWholeAndShownWithoutBytes() {
+        byte[] k = new byte[16];
+        java.util.Arrays.fill(k, (byte) 0x5a);
+        dsm.installLabelKeys(1, List.of(new Dsm.LabelKey(1, 1, k), new Dsm.LabelKey(1, 2, k), new Dsm.LabelKey(2, 2, k)));
+        Dsm.LabelKeyState s = dsm.labelKeys();
+        assertEquals(1, s.sendEpoch());
+        assertEquals(List.of(new Dsm.LabelKeyState.Held(1, 1), new Dsm.LabelKeyState.Held(1, 2),
+                new Dsm.LabelKeyState.Held(2, 2)), s.held());
+        // the next set replaces the whole: peer 1's key is withheld, epoch 2 sends
+        dsm.installLabelKeys(2, List.of(new Dsm.LabelKey(2, 2, k)));
+        assertEquals(new Dsm.LabelKeyState(2, List.of(new Dsm.LabelKeyState.Held(2, 2))), dsm.labelKeys());
+        // refused: a send epoch without keys, two epochs equal in their low 8 bits; the set stays
+        DsmException e = assertThrows(DsmException.class, () -> dsm.installLabelKeys(3, List.of(new Dsm.LabelKey(2, 2, k))));
+        assertTrue(e.getMessage().contains("no key of the send epoch 3"), e.getMessage());
+        e = assertThrows(DsmException.class, () -> dsm.installLabelKeys(2,
+                List.of(new Dsm.LabelKey(2, 2, k), new Dsm.LabelKey(258, 2, k))));
+        assertTrue(e.getMessage().contains("share their low 8 bits"), e.getMessage());
+        assertEquals(new Dsm.LabelKeyState(2, List.of(new Dsm.LabelKeyState.Held(2, 2))), dsm.labelKeys());
+        assertFalse(new Dsm.LabelKey(1, 1, k).toString().contains("5a"), "a key's toString shows no key bytes");
     }
 
     @Test

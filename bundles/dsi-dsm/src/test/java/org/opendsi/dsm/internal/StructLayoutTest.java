@@ -30,7 +30,9 @@ class StructLayoutTest {
                     "comm", "path"),
             "dsm_counters", List.of("policy_version", "packets_labeled", "packets_allowed", "packets_denied",
                     "packets_audit_only", "forged_labels", "local_denied", "execs_transitioned", "execs_denied",
-                    "events_suppressed", "events_lost", "table_swaps"));
+                    "events_suppressed", "events_lost", "table_swaps", "labels_bad_mac", "labels_no_key",
+                    "sealed_drops", "label_failed", "label_too_big", "execs_killed", "execs_dumpable"),
+            "dsm_label_key", List.of());
 
     private static Map<String, Integer> jna() {
         Map<String, Integer> m = new HashMap<>();
@@ -40,6 +42,7 @@ class StructLayoutTest {
         m.put("sizeof dsm_attach_opts", a.size());
         m.put("sizeof dsm_event", e.size());
         m.put("sizeof dsm_counters", c.size());
+        m.put("sizeof dsm_label_key", org.opendsi.dsm.internal.linux.LinuxDsm.LABEL_KEY_SIZE);
         for (String f : FIELDS.get("dsm_attach_opts")) {
             m.put("dsm_attach_opts." + f, a.offsetOf(f));
         }
@@ -60,7 +63,8 @@ class StructLayoutTest {
         Map<String, Integer> m = jna();
         assertEquals(48, m.get("sizeof dsm_attach_opts"));
         assertEquals(216, m.get("sizeof dsm_event"));
-        assertEquals(96, m.get("sizeof dsm_counters"));
+        assertEquals(152, m.get("sizeof dsm_counters"));
+        assertEquals(24, m.get("sizeof dsm_label_key"));
         assertEquals(60, m.get("dsm_event.protocol"));
         assertEquals(64, m.get("dsm_event.suppressed"));
         assertEquals(68, m.get("dsm_event.comm"));

@@ -50,6 +50,9 @@ final class EventMapper {
                     + ": exec of " + (partial.path().isEmpty() ? partial.comm() : partial.path()) + proc(partial)
                     + " from " + ctx(e.srcScid(), e.srcSnid()) : text) + " (" + e.execReasonText() + ")";
         }
+        if (!e.forgedReasonText().isEmpty()) {
+            text = text + " (" + e.forgedReasonText() + ")";
+        }
         return withText(partial, text);
     }
 

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.opendsi.api.audit.AuditRecord;
 import org.opendsi.dsm.DsmEvent;
 
-/** What an exec refused or killed in the DSM's exec gate looks like in the journal. */
+/** What an exec refused or killed in the DSM's exec gate, and a refused label, look like in the journal. */
 class EventMapperTest {
 
     private static DsmEvent execDenied(int reason) {
@@ -33,5 +33,16 @@ class EventMapperTest {
         AuditRecord plain = Fixtures.record(execDenied(0));
         assertTrue(plain.text().startsWith("Exec of /opt/rb/tool denied") && !plain.text().contains("traced"),
                 plain.text());
+    }
+
+    @Test
+    void aForgedLabelSaysWhyItWasRefused() {
+        // a label claiming context 10 of node 1 from 10.199.0.1 whose MAC does not verify (DSM_FORGED_R_MAC)
+        DsmEvent e = new DsmEvent(System.currentTimeMillis() * 1_000_000L, 7, DsmEvent.Type.FORGED_LABEL.code(), 4, 10, 1,
+                0, 2, 0, 0, 0x0AC70001, 0x0AC70002, 40000, 7040, 17, 0, "", "", 3);
+        AuditRecord r = Fixtures.record(e);
+        assertEquals(AuditRecord.TYPE_FORGED_LABEL, r.type());
+        assertTrue(r.text().endsWith("(its MAC does not verify)"), r.text());
+        assertEquals(0, e.execReason(), "the reason byte of a forged label is no exec reason");
     }
 }

@@ -47,6 +47,12 @@ public interface DsmLibrary extends Library {
 
     int dsm_load_table(Pointer node, byte[] table, SizeT len);
 
+    /** keys: count packed struct dsm_label_key (epoch, peer_snid: native-endian u32; key: 16 bytes). */
+    int dsm_label_keys_replace(Pointer node, byte[] keys, int count, int sendEpoch);
+
+    /** out: room for max packed struct dsm_label_key (24 bytes each). */
+    int dsm_label_keys_list(Pointer node, byte[] out, int max, IntByReference sendEpoch);
+
     /** out: the first element of an array made with {@code new EventStruct().toArray(max)}. */
     int dsm_poll_events(Pointer node, EventStruct out, int max, int timeoutMs);
 

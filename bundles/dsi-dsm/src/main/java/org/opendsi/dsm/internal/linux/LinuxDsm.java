@@ -357,6 +357,49 @@ public final class LinuxDsm implements Dsm, AutoCloseable {
         }
     }
 
+    /** sizeof(struct dsm_label_key): epoch, peer_snid (native-endian u32), 16 key bytes. */
+    public static final int LABEL_KEY_SIZE = 24;
+
+    @Override
+    public void installLabelKeys(int sendEpoch, List<LabelKey> keys) {
+        byte[] packed = new byte[Math.max(1, keys.size()) * LABEL_KEY_SIZE];
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(packed).order(java.nio.ByteOrder.nativeOrder());
+        for (LabelKey k : keys) {
+            b.putInt(k.epoch()).putInt(k.peerSnid()).put(k.key());
+        }
+        try {
+            synchronized (lock) {
+                int rc = lib.dsm_label_keys_replace(node(), packed, keys.size(), sendEpoch);
+                if (rc < 0) {
+                    throw fail("dsm_label_keys_replace(" + keys.size() + " keys, send epoch " + sendEpoch + ")", rc);
+                }
+            }
+        } finally {
+            java.util.Arrays.fill(packed, (byte) 0);
+        }
+    }
+
+    @Override
+    public LabelKeyState labelKeys() {
+        synchronized (lock) {
+            IntByReference send = new IntByReference();
+            int max = 8192;
+            byte[] out = new byte[max * LABEL_KEY_SIZE];
+            int rc = lib.dsm_label_keys_list(node(), out, max, send);
+            if (rc < 0) {
+                throw fail("dsm_label_keys_list", rc);
+            }
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.nativeOrder());
+            List<LabelKeyState.Held> held = new java.util.ArrayList<>();
+            for (int i = 0; i < Math.min(rc, max); i++) {
+                held.add(new LabelKeyState.Held(b.getInt(i * LABEL_KEY_SIZE), b.getInt(i * LABEL_KEY_SIZE + 4)));
+            }
+            held.sort(java.util.Comparator.comparingInt(LabelKeyState.Held::epoch)
+                    .thenComparingInt(LabelKeyState.Held::peerSnid));
+            return new LabelKeyState(send.getValue(), List.copyOf(held));
+        }
+    }
+
     @Override
     public Optional<UnixPeer> unixPeer(int fd) {
         synchronized (lock) {
