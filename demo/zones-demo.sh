@@ -136,8 +136,7 @@ for n in "${NODES[@]}"; do
 	ip -n $n addr add ${IP[$n]}/24 dev ${IFACE[$n]}
 	ip -n $n link set lo up
 	ip -n $n link set ${IFACE[$n]} up
-	# the label option adds 20 bytes: cluster routes get MTU 1500 - 20
-	ip -n $n route replace 10.77.0.0/24 dev ${IFACE[$n]} proto kernel scope link src ${IP[$n]} mtu 1480
+	# the label option adds 20 bytes: the DSM lowers the cluster route's MTU to 1500 - 20 itself
 	CG[$n]=$CGBASE/dsi-demo-$ID/$n
 	PIN[$n]=/sys/fs/bpf/dsi-demo-$ID/$n
 done

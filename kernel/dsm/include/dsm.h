@@ -123,6 +123,10 @@ int dsm_load_table(dsm_node *node, const void *table, size_t len);
 #define DSM_EXEC_R_DUMPABLE  6 /* DSM_F_EXEC_NONDUMP_ONLY: the new image is ptrace-able (killed) */
 #define DSM_EXEC_R_GATE      7 /* the exec gate could not be used (refused, EPERM) */
 
+/* dsm_event.pad[0] of DSM_EV_DENY: 0 = the policy denied it, or */
+#define DSM_DENY_R_PORT_RESERVED 1 /* a packet for a labeled port whose socket is outside every
+                                      context (dropped at tc ingress; tgt_scid = the port's label) */
+
 /* dsm_event.pad[0] of DSM_EV_FORGED_LABEL */
 #define DSM_FORGED_R_ADDRESS   1 /* the label's SnID is not the node sending from that address */
 #define DSM_FORGED_R_INTERFACE 2 /* label on an interface that does not carry cluster traffic */
@@ -148,7 +152,7 @@ struct dsm_event {
 	uint16_t dport;
 	uint8_t  protocol;     /* 6, 17, 0 for exec events */
 	uint8_t  pad[3];       /* pad[0]: DSM_EXEC_R_* for DSM_EV_EXEC_DENIED, DSM_FORGED_R_* for
-	                          DSM_EV_FORGED_LABEL */
+	                          DSM_EV_FORGED_LABEL, DSM_DENY_R_* for DSM_EV_DENY */
 	uint32_t suppressed;   /* events of this flow dropped by the rate limiter before this one */
 	char     comm[16];     /* command name */
 	char     path[128];    /* binary path for exec events, else empty */
@@ -175,9 +179,10 @@ struct dsm_counters {
 	uint64_t labels_no_key;    /* labels sent with no key for the destination (MAC zero) */
 	uint64_t sealed_drops;     /* packets dropped at egress: option 0x9E not written by the DSM */
 	uint64_t label_failed;     /* packets of context sockets dropped: no room for the label */
-	uint64_t label_too_big;    /* packets sent unlabeled: packet + label would exceed the MTU */
+	uint64_t label_too_big;    /* packets dropped: packet + label would exceed the MTU */
 	uint64_t execs_killed;     /* exec transitions killed in the gate */
 	uint64_t execs_dumpable;   /* exec transitions released with a ptrace-able image */
+	uint64_t port_guard_drops; /* packets for labeled ports dropped: socket outside every context */
 };
 
 int dsm_counters(dsm_node *node, struct dsm_counters *out);

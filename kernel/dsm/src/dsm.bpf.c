@@ -15,6 +15,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define AF_INET 2
 #define AF_INET6 10
 #define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
 #define ETH_HLEN 14
 #define TC_ACT_OK 0
 #define TC_ACT_SHOT 2
@@ -85,6 +86,8 @@ struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 1024); __type(key,
 struct dsm_iface_rec { __u32 ifindex; __u32 created_qdisc; char name[16]; };
 struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 16); __type(key, __u32);
 	 __type(value, struct dsm_iface_rec); PIN; } dsm_ifaces SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 1024); __type(key, struct dsm_route_key);
+	 __type(value, struct dsm_route_val); PIN; } dsm_routes SEC(".maps");
 
 static __always_inline void count(__u32 idx)
 {
@@ -312,6 +315,20 @@ static __always_inline void net_decide(__u32 slot, __u32 scid, __u32 daddr, __u3
 }
 
 /* kind: 0 create, 1 bind, 2 connect/send. Returns 1 allow, 0 deny. */
+/* a socket of a context is let bind a labeled port: the port guard (dsi_port_guard) lets the
+ * port's traffic reach it; any other socket on that port gets nothing */
+static __always_inline void mark_bound_port(struct bpf_sock *sk, __u8 proto, __u16 port)
+{
+	__u32 l;
+	struct dsm_skc *c;
+
+	if (!local_label(active_gen() & 1, proto, port, &l))
+		return;
+	c = bpf_sk_storage_get(&dsm_skc, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (c)
+		c->bound_port = port;
+}
+
 static __always_inline int local_check(int kind, __u32 perm, __u8 proto, __u32 daddr, __u16 port,
 				       int v6_external, struct bpf_sock *sk)
 {
@@ -396,6 +413,8 @@ static __always_inline int local_check(int kind, __u32 perm, __u8 proto, __u32 d
 	if (d.allow)
 		vc_store(&vk, d.gen, vslot);
 allowed:
+	if (kind == 1 && sk && (d.allow || d.audit))
+		mark_bound_port(sk, proto, port);
 	if (d.allow) {
 		count(DSM_C_LOCAL_ALLOWED);
 		if (c) {
@@ -449,13 +468,13 @@ int dsi_sock_create(struct bpf_sock *sk)
 SEC("cgroup/bind4")
 int dsi_bind4(struct bpf_sock_addr *ctx)
 {
-	return local_check(1, DSM_P_BIND, ctx->protocol, 0, bpf_ntohs(ctx->user_port), 0, 0);
+	return local_check(1, DSM_P_BIND, ctx->protocol, 0, bpf_ntohs(ctx->user_port), 0, ctx->sk);
 }
 
 SEC("cgroup/bind6")
 int dsi_bind6(struct bpf_sock_addr *ctx)
 {
-	return local_check(1, DSM_P_BIND, ctx->protocol, 0, bpf_ntohs(ctx->user_port), 0, 0);
+	return local_check(1, DSM_P_BIND, ctx->protocol, 0, bpf_ntohs(ctx->user_port), 0, ctx->sk);
 }
 
 SEC("cgroup/connect4")
@@ -1203,8 +1222,11 @@ int dsi_egress(struct __sk_buff *skb)
 
 	if (!skb->gso_segs || skb->gso_segs == 1) {
 		if (bpf_check_mtu(skb, 0, &mtu_len, olen, 0)) {
+			/* no unlabeled fallback here either; libdsm lowers the route MTU of the
+			 * cluster routes by the label's length, so the stack does not make such
+			 * packets (raw sockets and routes added after the attach aside) */
 			count(DSM_C_TOO_BIG);
-			return TC_ACT_OK;
+			return TC_ACT_SHOT;
 		}
 	}
 	if (bpf_skb_adjust_room(skb, olen, BPF_ADJ_ROOM_NET, 0)) {
@@ -1300,4 +1322,100 @@ int dsi_egress(struct __sk_buff *skb)
 	}
 	count(DSM_C_LABELED);
 	return TC_ACT_OK;
+}
+
+/* ---------------------------------------------------------------- reserved ports */
+
+/* tc ingress on the cluster interfaces: a packet for a labeled port (this node's socket labels)
+ * reaches only a socket whose bind to that port was judged and allowed in a context (marked by
+ * the bind hook, mark_bound_port); it is dropped for any other socket. Sockets outside the node's
+ * DSI subtree meet no cgroup hook (no bind check, no ingress program), so a process there that
+ * binds a labeled port while its service is down, or is handed it as an ephemeral port, would
+ * otherwise receive the traffic meant for that context. */
+SEC("tc")
+int dsi_port_guard(struct __sk_buff *skb)
+{
+	struct dsm_config *cfg = dsm_cfg();
+	struct bpf_sock_tuple t = {};
+	struct bpf_sock *sk;
+	struct dsm_skc *c;
+	__u32 tlen, lbl = 0, l4off;
+	__u8 h[40], proto;
+	__u16 ports[2];
+	int ok;
+
+	if (!cfg)
+		return TC_ACT_OK;
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		if (bpf_skb_load_bytes(skb, ETH_HLEN, h, 20) || (h[0] >> 4) != 4)
+			return TC_ACT_OK;
+		if (((h[6] << 8) | h[7]) & 0x1fff)
+			return TC_ACT_OK;   /* no ports in a non-first fragment; the first one decides */
+		proto = h[9];
+		l4off = ETH_HLEN + (h[0] & 0x0f) * 4;
+		__builtin_memcpy(&t.ipv4.saddr, &h[12], 4);
+		__builtin_memcpy(&t.ipv4.daddr, &h[16], 4);
+		tlen = sizeof(t.ipv4);
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		if (bpf_skb_load_bytes(skb, ETH_HLEN, h, 40))
+			return TC_ACT_OK;
+		proto = h[6];      /* extension headers: not looked through */
+		l4off = ETH_HLEN + 40;
+		__builtin_memcpy(t.ipv6.saddr, &h[8], 16);
+		__builtin_memcpy(t.ipv6.daddr, &h[24], 16);
+		tlen = sizeof(t.ipv6);
+	} else {
+		return TC_ACT_OK;
+	}
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return TC_ACT_OK;
+	if (bpf_skb_load_bytes(skb, l4off, ports, 4))
+		return TC_ACT_OK;
+	if (proto == IPPROTO_TCP) {
+		/* a TCP socket gets the port's traffic only through a handshake: SYN (a listener) or
+		 * SYN-ACK (a client bound to the port) are the packets judged; an accepted child socket
+		 * then carries on without a lookup per segment */
+		__u8 fl;
+		if (bpf_skb_load_bytes(skb, l4off + 13, &fl, 1) || !(fl & 0x02))
+			return TC_ACT_OK;
+	}
+	if (!local_label(active_gen() & 1, proto, bpf_ntohs(ports[1]), &lbl))
+		return TC_ACT_OK;   /* not a labeled port: the common case, one lookup */
+	if (tlen == sizeof(t.ipv4)) {
+		t.ipv4.sport = ports[0];
+		t.ipv4.dport = ports[1];
+	} else {
+		t.ipv6.sport = ports[0];
+		t.ipv6.dport = ports[1];
+	}
+	sk = proto == IPPROTO_TCP ? bpf_sk_lookup_tcp(skb, &t, tlen, BPF_F_CURRENT_NETNS, 0)
+				  : bpf_sk_lookup_udp(skb, &t, tlen, BPF_F_CURRENT_NETNS, 0);
+	if (!sk)
+		return TC_ACT_OK;   /* nobody listens: the stack answers as usual */
+	c = bpf_sk_storage_get(&dsm_skc, sk, 0, 0);
+	ok = c && c->bound_port == bpf_ntohs(ports[1]);
+	bpf_sk_release(sk);
+	if (ok)
+		return TC_ACT_OK;
+	{
+		struct ev_args a = {};
+		__u32 slot = active_gen() & 1;
+		struct dsm_hdr *hh = bpf_map_lookup_elem(&dsm_hdr, &slot);
+		count(DSM_C_PORT_GUARD);
+		a.type = 1;
+		a.reason = DSM_DENY_PORT_RESERVED;
+		a.perm = DSM_P_RECEIVE;
+		a.tgt_scid = lbl;
+		a.tgt_snid = cfg->snid;
+		if (tlen == sizeof(t.ipv4)) {
+			a.saddr = t.ipv4.saddr;
+			a.daddr = t.ipv4.daddr;
+		}
+		a.sport = bpf_ntohs(ports[0]);
+		a.dport = bpf_ntohs(ports[1]);
+		a.proto = proto;
+		a.version = hh ? hh->version : 0;
+		emit(&a, cfg);
+	}
+	return TC_ACT_SHOT;
 }

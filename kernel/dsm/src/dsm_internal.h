@@ -13,7 +13,7 @@
 
 enum dsm_map_id {
 	M_CONFIG, M_ACTIVE, M_HDR, M_USTATE, M_CG, M_CTX, M_NODES, M_NADDR, M_ACCESS, M_SOCKLABEL,
-	M_TRANS, M_NETRULES, M_LSL, M_SKC, M_FLOWS, M_RL, M_CNT, M_EVENTS, M_WATCH, M_IFACES, M_UCONN, M_LKEYS, M_LKSEND, M__COUNT
+	M_TRANS, M_NETRULES, M_LSL, M_SKC, M_FLOWS, M_RL, M_CNT, M_EVENTS, M_WATCH, M_IFACES, M_UCONN, M_LKEYS, M_LKSEND, M_ROUTES, M__COUNT
 };
 extern const char *const dsm_map_names[M__COUNT];
 
@@ -61,6 +61,10 @@ int dsm_watch_mark(dsm_node *n, const char *path, int add);
 /* open a node from its pins only (no program load); used by dsmctl for quick commands */
 int dsm_open_pinned(const char *pin_dir, dsm_node **out);
 uint64_t dsm_now_realtime_ns(void);
+/* routes.c: lower (restore == 0) or put back (1) the MTU of the IPv4 routes through an interface
+ * by room bytes; runs in the node's network namespace */
+int dsm_routes_room(dsm_node *n, const char *ifname, int ifindex, uint32_t room, int restore, char *msg,
+		    size_t msglen);
 uint64_t dsm_mono_to_real(uint64_t mono);
 
 #endif

@@ -50,7 +50,7 @@ enum {
 	DSM_C_LOCAL_DENIED,
 	DSM_C_SUPPRESSED,
 	DSM_C_LOST,
-	DSM_C_TOO_BIG,        /* label skipped: packet + 8 would exceed the MTU */
+	DSM_C_TOO_BIG,        /* packet of a context socket dropped: packet + label would exceed the MTU */
 	DSM_C_LABEL_FAIL,     /* packet of a context socket dropped: no room for the label / adjust_room failed */
 	DSM_C_LOCAL_ALLOWED,
 	DSM_C_FLOW_HITS,      /* unlabeled TCP segment judged with the label cached from its SYN */
@@ -58,7 +58,8 @@ enum {
 	DSM_C_BAD_MAC,        /* received v2 label whose MAC does not verify (or no key for its epoch) */
 	DSM_C_NO_KEY,         /* sent label without a key for the destination: MAC left zero */
 	DSM_C_SEALED,         /* packet dropped at egress: it carried an option 0x9E the DSM did not write */
-	DSM_C_MAX = 16
+	DSM_C_PORT_GUARD,     /* packet dropped at tc ingress: labeled port, socket outside every context */
+	DSM_C_MAX = 24
 };
 
 /* user-space maintained state (map dsm_ustate, one entry) */
@@ -77,7 +78,7 @@ struct dsm_config {
 	__u32 ctx_level;      /* cgroup level of <root>/scid-N */
 	__u32 rate_per_sec;   /* audit events per flow per second */
 	__u32 attached;       /* 1 once a dsm_attach completed */
-	__u32 pad;
+	__u32 created_dirs;   /* parent directories the attach created: cgroup << 16 | bpffs */
 	char cgroup_root[256];
 	char netns_path[128];
 	char ifaces[128];
@@ -122,7 +123,8 @@ struct dsm_skc {
 	__u32 in_scid;
 	__u32 in_snid;
 	__u16 in_sport;
-	__u16 pad;
+	__u16 bound_port;     /* a labeled port this socket's bind in a context was allowed for (host
+	                         order): the tc ingress port guard lets its traffic through */
 	__u64 out_gen;
 	__u32 out_daddr;
 	__u32 out_scid;
@@ -159,6 +161,13 @@ enum {
 	DSM_FORGED_FORMAT,        /* a label of the other version (v1 where v2 is required), bad length */
 	DSM_FORGED_SEALED,        /* egress: option 0x9E written by someone else than the DSM */
 };
+
+/* why a packet was denied (dsm_event.pad[0] of type 1 events; 0: the policy) */
+#define DSM_DENY_PORT_RESERVED 1   /* labeled port, receiving socket outside every context */
+
+/* routes whose MTU the DSM lowered to make room for the label (map dsm_routes, libdsm only) */
+struct dsm_route_key { __u32 dst; __u32 plen; __u32 table; __u32 prio; __u32 oif; };
+struct dsm_route_val { __u32 orig_mtu; __u32 set_mtu; };   /* orig_mtu 0: the route had none */
 
 struct dsm_flow_key { __u32 saddr; __u32 daddr; __u16 sport; __u16 dport; __u32 proto; };
 struct dsm_flow_val { __u32 scid; __u32 snid; };

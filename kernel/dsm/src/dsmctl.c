@@ -101,6 +101,8 @@ static void print_event(const struct dsm_event *e)
 		printf(" reason=%s", reason_name(e->pad[0]));
 	if (e->type == DSM_EV_FORGED_LABEL)
 		printf(" reason=%s", forged_name(e->pad[0]));
+	if (e->type == DSM_EV_DENY && e->pad[0] == DSM_DENY_R_PORT_RESERVED)
+		printf(" reason=port_reserved");
 	putchar('\n');
 	fflush(stdout);
 }
@@ -323,7 +325,7 @@ int main(int argc, char **argv)
 			       "events_suppressed %llu\nevents_lost %llu\ntable_swaps %llu\n"
 			       "label_too_big %llu\nlabel_failed %llu\nflow_cache_hits %llu\nlocal_allowed %llu\n"
 			       "socket_cache_hits %llu\nexecs_killed %llu\nexecs_dumpable %llu\n"
-			       "labels_bad_mac %llu\nlabels_no_key %llu\nsealed_drops %llu\n",
+			       "labels_bad_mac %llu\nlabels_no_key %llu\nsealed_drops %llu\nport_guard_drops %llu\n",
 			       (unsigned long long)c.policy_version, (unsigned long long)c.packets_labeled,
 			       (unsigned long long)c.packets_allowed, (unsigned long long)c.packets_denied,
 			       (unsigned long long)c.packets_audit_only, (unsigned long long)c.forged_labels,
@@ -334,7 +336,7 @@ int main(int argc, char **argv)
 			       (unsigned long long)la, (unsigned long long)sh,
 			       (unsigned long long)u.execs_killed, (unsigned long long)u.execs_dumpable,
 			       (unsigned long long)c.labels_bad_mac, (unsigned long long)c.labels_no_key,
-			       (unsigned long long)c.sealed_drops);
+			       (unsigned long long)c.sealed_drops, (unsigned long long)c.port_guard_drops);
 	} else if (!strcmp(cmd, "keys") && nargs >= 1 && !strcmp(args[0], "list")) {
 		struct dsm_label_key k[512];
 		uint32_t send = 0;

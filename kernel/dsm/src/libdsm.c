@@ -38,7 +38,7 @@ const char *const dsm_map_names[M__COUNT] = {
 	"dsm_config", "dsm_active", "dsm_hdr", "dsm_ustate", "dsm_cg", "dsm_ctx", "dsm_nodes",
 	"dsm_naddr", "dsm_access", "dsm_socklabel", "dsm_trans", "dsm_netrules", "dsm_lsl", "dsm_skc", "dsm_flows",
 	"dsm_rl", "dsm_cnt", "dsm_events", "dsm_watch", "dsm_ifaces", "dsm_uconn",
-	"dsm_lkeys", "dsm_lksend",
+	"dsm_lkeys", "dsm_lksend", "dsm_routes",
 };
 
 /* not in libbpf 1.1's headers; the kernel's value since 6.7 */
@@ -138,14 +138,18 @@ static int unix_connect_supported(void)
 	return major > 6 || (major == 6 && minor >= 7);
 }
 
-static int mkdir_p(const char *path, mode_t mode)
+/* *parents: how many directories above path it created (a detach removes them again) */
+static int mkdir_p(const char *path, mode_t mode, uint32_t *parents)
 {
 	char tmp[PATH_MAX];
 	snprintf(tmp, sizeof(tmp), "%s", path);
+	*parents = 0;
 	for (char *p = tmp + 1; *p; p++) {
 		if (*p == '/') {
 			*p = 0;
-			if (mkdir(tmp, mode) && errno != EEXIST)
+			if (!mkdir(tmp, mode))
+				(*parents)++;
+			else if (errno != EEXIST)
 				return -errno;
 			*p = '/';
 		}
@@ -468,6 +472,7 @@ int dsm_counters(dsm_node *n, struct dsm_counters *out)
 	out->label_too_big = sum[DSM_C_TOO_BIG];
 	out->execs_killed = u.execs_killed;
 	out->execs_dumpable = u.execs_dumpable;
+	out->port_guard_drops = sum[DSM_C_PORT_GUARD];
 	return 0;
 }
 
@@ -818,7 +823,8 @@ int dsm_watch_binary(dsm_node *n, const char *path)
 struct tc_job {
 	dsm_node *n;
 	int detach;          /* 0 attach ifaces, 1 detach everything recorded */
-	int prog_fd;
+	int prog_fd;         /* dsi_egress */
+	int guard_fd;        /* dsi_port_guard (tc ingress) */
 	int err;
 	char msg[512];
 };
@@ -862,6 +868,13 @@ static void tc_job_run(struct tc_job *j)
 		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = recs[i].ifindex, .attach_point = BPF_TC_EGRESS);
 		DECLARE_LIBBPF_OPTS(bpf_tc_opts, o, .handle = TC_HANDLE, .priority = TC_PRIO);
 		bpf_tc_detach(&hook, &o);
+		hook.attach_point = BPF_TC_INGRESS;
+		bpf_tc_detach(&hook, &o);
+		hook.attach_point = BPF_TC_EGRESS;
+		{   /* best effort: a route that changed since is left as it is */
+			char rmsg[256];
+			dsm_routes_room(n, recs[i].name, recs[i].ifindex, 0, 1, rmsg, sizeof(rmsg));
+		}
 		if (recs[i].created_qdisc) {
 			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 			bpf_tc_hook_destroy(&hook);
@@ -912,6 +925,21 @@ static void tc_job_run(struct tc_job *j)
 		if (r) {
 			j->err = r;
 			snprintf(j->msg, sizeof(j->msg), "attach tc egress on %s: %s", tok, strerror(-r));
+			return;
+		}
+		hook.attach_point = BPF_TC_INGRESS;
+		DECLARE_LIBBPF_OPTS(bpf_tc_opts, gi, .handle = TC_HANDLE, .priority = TC_PRIO,
+				    .prog_fd = j->guard_fd, .flags = BPF_TC_F_REPLACE);
+		r = bpf_tc_attach(&hook, &gi);
+		if (r) {
+			j->err = r;
+			snprintf(j->msg, sizeof(j->msg), "attach tc ingress (port guard) on %s: %s", tok, strerror(-r));
+			return;
+		}
+		r = dsm_routes_room(n, tok, ifindex, (n->flags & DSM_F_LEGACY_LABELS) ? DSM_OPT_LEN : DSM_OPT_LEN_V2, 0,
+				    j->msg, sizeof(j->msg));
+		if (r) {
+			j->err = r;
 			return;
 		}
 		recs[slot].ifindex = ifindex;
@@ -992,7 +1020,7 @@ int dsm_attach(const struct dsm_attach_opts *o, dsm_node **out)
 	dsm_node *n;
 	char rel[PATH_MAX], path[PATH_MAX];
 	struct dsm_config cfg, old;
-	uint32_t z = 0;
+	uint32_t z = 0, cg_parents = 0, pin_parents = 0;
 	int r, cgfd = -1;
 
 	init_libbpf();
@@ -1033,7 +1061,7 @@ int dsm_attach(const struct dsm_attach_opts *o, dsm_node **out)
 		r = dsm_set_err(ENOENT, "dsm_attach: %s is not inside a cgroup2 mount", n->cgroup_root);
 		goto fail;
 	}
-	r = mkdir_p(n->cgroup_root, 0755);
+	r = mkdir_p(n->cgroup_root, 0755, &cg_parents);
 	if (r) {
 		r = dsm_set_err(r, "mkdir %s: %s", n->cgroup_root, strerror(-r));
 		goto fail;
@@ -1052,7 +1080,7 @@ int dsm_attach(const struct dsm_attach_opts *o, dsm_node **out)
 			goto fail;
 		}
 	}
-	r = mkdir_p(n->pin_dir, 0700);
+	r = mkdir_p(n->pin_dir, 0700, &pin_parents);
 	if (r) {
 		r = dsm_set_err(r, "mkdir %s: %s", n->pin_dir, strerror(-r));
 		goto fail;
@@ -1112,6 +1140,9 @@ int dsm_attach(const struct dsm_attach_opts *o, dsm_node **out)
 	cfg.ctx_level = n->ctx_level;
 	cfg.rate_per_sec = getenv("DSM_EVENT_RATE") ? atoi(getenv("DSM_EVENT_RATE")) : 5;
 	cfg.attached = 1;
+	/* parent directories this node's attach created, kept across re-attaches (old.attached) */
+	cfg.created_dirs = ((old.attached ? old.created_dirs >> 16 : 0) + cg_parents) << 16 |
+			   (((old.attached ? old.created_dirs : 0) + pin_parents) & 0xffff);
 	snprintf(cfg.cgroup_root, sizeof(cfg.cgroup_root), "%s", n->cgroup_root);
 	snprintf(cfg.netns_path, sizeof(cfg.netns_path), "%s", n->netns_path);
 	snprintf(cfg.ifaces, sizeof(cfg.ifaces), "%s", n->ifaces);
@@ -1168,12 +1199,14 @@ int dsm_attach(const struct dsm_attach_opts *o, dsm_node **out)
 	close(cgfd);
 	cgfd = -1;
 
-	/* tc egress labeling */
+	/* tc egress labeling, tc ingress port guard */
 	{
 		struct bpf_program *p = bpf_object__find_program_by_name(n->obj, "dsi_egress");
-		struct tc_job j = { .n = n, .prog_fd = p ? bpf_program__fd(p) : -1 };
-		if (!p) {
-			r = dsm_set_err(ENOENT, "program dsi_egress missing");
+		struct bpf_program *g = bpf_object__find_program_by_name(n->obj, "dsi_port_guard");
+		struct tc_job j = { .n = n, .prog_fd = p ? bpf_program__fd(p) : -1,
+				    .guard_fd = g ? bpf_program__fd(g) : -1 };
+		if (!p || !g) {
+			r = dsm_set_err(ENOENT, "program %s missing", p ? "dsi_port_guard" : "dsi_egress");
 			goto fail;
 		}
 		r = run_tc_job(&j);
@@ -1182,6 +1215,9 @@ int dsm_attach(const struct dsm_attach_opts *o, dsm_node **out)
 		snprintf(path, sizeof(path), "%s/prog_dsi_egress", n->pin_dir);
 		unlink(path);
 		bpf_obj_pin(j.prog_fd, path);
+		snprintf(path, sizeof(path), "%s/prog_dsi_port_guard", n->pin_dir);
+		unlink(path);
+		bpf_obj_pin(j.guard_fd, path);
 	}
 
 	r = setup_rb(n);
@@ -1222,7 +1258,7 @@ int dsm_open_pinned(const char *pin_dir, dsm_node **out)
 	for (int i = 0; i < M__COUNT; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, dsm_map_names[i]);
 		n->fd[i] = bpf_obj_get(path);
-		if (n->fd[i] < 0 && (i == M_UCONN || i == M_LKEYS || i == M_LKSEND))
+		if (n->fd[i] < 0 && (i == M_UCONN || i == M_LKEYS || i == M_LKSEND || i == M_ROUTES))
 			continue; /* pinned by a libdsm without it */
 		if (n->fd[i] < 0) {
 			int e = errno;
@@ -1278,16 +1314,33 @@ void dsm_close(dsm_node *n)
 	free(n);
 }
 
+static void rmdir_parents(const char *path, uint32_t levels)
+{
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (uint32_t i = 0; i < levels && i < 16; i++) {
+		char *slash = strrchr(tmp, '/');
+		if (!slash || slash == tmp)
+			return;
+		*slash = 0;
+		if (rmdir(tmp))
+			return;
+	}
+}
+
 int dsm_detach(dsm_node *n)
 {
 	char path[PATH_MAX], busy[512] = "";
 	struct tc_job j = { .n = n, .detach = 1 };
+	struct dsm_config cfg = { 0 };
+	uint32_t z = 0;
 	DIR *d;
 	struct dirent *e;
 	int r;
 
 	if (!n)
 		return dsm_set_err(EINVAL, "dsm_detach: no node");
+	bpf_map_lookup_elem(n->fd[M_CONFIG], &z, &cfg);
 	dsm_watch_stop(n);
 	r = run_tc_job(&j);
 	if (r)
@@ -1330,6 +1383,11 @@ int dsm_detach(dsm_node *n)
 		closedir(d);
 	}
 	rmdir(n->cgroup_root);
+	/* the parent directories the attach created, deepest first; rmdir leaves any that are not
+	 * empty (another node's pins or cgroups) */
+	rmdir_parents(n->pin_dir, cfg.created_dirs & 0xffff);
+	if (!busy[0])
+		rmdir_parents(n->cgroup_root, cfg.created_dirs >> 16);
 	if (busy[0])
 		dsm_set_err(0, "detached; context cgroups still in use:%s", busy);
 	else

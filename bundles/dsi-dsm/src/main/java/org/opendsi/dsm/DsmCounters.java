@@ -8,7 +8,7 @@ public record DsmCounters(long policyVersion, long packetsLabeled, long packetsA
                           long packetsAuditOnly, long forgedLabels, long localDenied, long execsTransitioned,
                           long execsDenied, long eventsSuppressed, long eventsLost, long tableSwaps,
                           long labelsBadMac, long labelsNoKey, long sealedDrops, long labelFailed, long labelTooBig,
-                          long execsKilled, long execsDumpable) {
+                          long execsKilled, long execsDumpable, long portGuardDrops) {
 
     /** Name -> value, in declaration order (for tables). */
     public Map<String, Long> asMap() {
@@ -32,6 +32,7 @@ public record DsmCounters(long policyVersion, long packetsLabeled, long packetsA
         m.put("packets too big for the label", labelTooBig);
         m.put("execs killed in the gate", execsKilled);
         m.put("execs released dumpable", execsDumpable);
+        m.put("packets for reserved ports dropped", portGuardDrops);
         return m;
     }
 }

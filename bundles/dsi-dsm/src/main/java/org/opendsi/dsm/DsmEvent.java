@@ -64,6 +64,12 @@ public record DsmEvent(long timeNanos, long policyVersion, int type, int permiss
         };
     }
 
+    /** Why a packet was denied other than by a policy rule, in words; empty otherwise. */
+    public String denyReasonText() {
+        return kind() == Type.DENY && reason == 1
+                ? "the port is labeled and its socket is outside every context: the port is reserved for its context" : "";
+    }
+
     /**
      * Why an exec was refused or its process killed in the exec gate (DSM_EXEC_R_* of dsm.h), in
      * words; empty for 0 (no transition rule allowed it) and for other event types.

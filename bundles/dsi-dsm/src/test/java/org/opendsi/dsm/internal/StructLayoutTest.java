@@ -31,7 +31,7 @@ class StructLayoutTest {
             "dsm_counters", List.of("policy_version", "packets_labeled", "packets_allowed", "packets_denied",
                     "packets_audit_only", "forged_labels", "local_denied", "execs_transitioned", "execs_denied",
                     "events_suppressed", "events_lost", "table_swaps", "labels_bad_mac", "labels_no_key",
-                    "sealed_drops", "label_failed", "label_too_big", "execs_killed", "execs_dumpable"),
+                    "sealed_drops", "label_failed", "label_too_big", "execs_killed", "execs_dumpable", "port_guard_drops"),
             "dsm_label_key", List.of());
 
     private static Map<String, Integer> jna() {
@@ -63,7 +63,7 @@ class StructLayoutTest {
         Map<String, Integer> m = jna();
         assertEquals(48, m.get("sizeof dsm_attach_opts"));
         assertEquals(216, m.get("sizeof dsm_event"));
-        assertEquals(152, m.get("sizeof dsm_counters"));
+        assertEquals(160, m.get("sizeof dsm_counters"));
         assertEquals(24, m.get("sizeof dsm_label_key"));
         assertEquals(60, m.get("dsm_event.protocol"));
         assertEquals(64, m.get("dsm_event.suppressed"));

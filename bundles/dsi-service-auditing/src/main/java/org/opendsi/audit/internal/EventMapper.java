@@ -50,8 +50,9 @@ final class EventMapper {
                     + ": exec of " + (partial.path().isEmpty() ? partial.comm() : partial.path()) + proc(partial)
                     + " from " + ctx(e.srcScid(), e.srcSnid()) : text) + " (" + e.execReasonText() + ")";
         }
-        if (!e.forgedReasonText().isEmpty()) {
-            text = text + " (" + e.forgedReasonText() + ")";
+        String why = e.kind() == DsmEvent.Type.DENY ? e.denyReasonText() : e.forgedReasonText();
+        if (!why.isEmpty()) {
+            text = text + " (" + why + ")";
         }
         return withText(partial, text);
     }

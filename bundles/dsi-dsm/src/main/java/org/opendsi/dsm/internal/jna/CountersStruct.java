@@ -8,7 +8,7 @@ import org.opendsi.dsm.DsmCounters;
 @Structure.FieldOrder({"policy_version", "packets_labeled", "packets_allowed", "packets_denied",
         "packets_audit_only", "forged_labels", "local_denied", "execs_transitioned", "execs_denied",
         "events_suppressed", "events_lost", "table_swaps", "labels_bad_mac", "labels_no_key", "sealed_drops",
-        "label_failed", "label_too_big", "execs_killed", "execs_dumpable"})
+        "label_failed", "label_too_big", "execs_killed", "execs_dumpable", "port_guard_drops"})
 public class CountersStruct extends Structure {
     public long policy_version;
     public long packets_labeled;
@@ -29,6 +29,7 @@ public class CountersStruct extends Structure {
     public long label_too_big;
     public long execs_killed;
     public long execs_dumpable;
+    public long port_guard_drops;
 
     public int offsetOf(String name) {
         return fieldOffset(name);
@@ -38,6 +39,6 @@ public class CountersStruct extends Structure {
         return new DsmCounters(policy_version, packets_labeled, packets_allowed, packets_denied, packets_audit_only,
                 forged_labels, local_denied, execs_transitioned, execs_denied, events_suppressed, events_lost,
                 table_swaps, labels_bad_mac, labels_no_key, sealed_drops, label_failed, label_too_big, execs_killed,
-                execs_dumpable);
+                execs_dumpable, port_guard_drops);
     }
 }
