@@ -30,10 +30,21 @@ public interface SecurityServer {
 
     /**
      * Declares node {@code snid} compromised: revokes its certificates, pushes the revocation list,
-     * disconnects it, amends the policy so every node refuses its labels, raises a CRITICAL alarm,
+     * disconnects it, amends the policy so every node refuses its labels, withdraws its label keys from
+     * every other node and rotates the keys, raises a CRITICAL alarm,
      * and waits (at most a few seconds) until the other connected nodes acked the amended policy.
      */
     CompromiseResult compromised(int snid) throws Exception;
 
     ServerStatus status();
+
+    /** The label key epochs held and what each node acknowledged holding (no key material). */
+    LabelKeyStatus labelKeys();
+
+    /**
+     * Rotates the label keys: a new epoch is handed out, labels switch to it once every connected node
+     * holds it (or after a timeout), and the previous epoch is dropped after a grace period. Runs after
+     * a rotation already under way. The future completes with the new epoch once it is being handed out.
+     */
+    java.util.concurrent.CompletableFuture<Integer> rotateLabelKeys();
 }

@@ -46,4 +46,13 @@ public interface ServerStore {
     Optional<StoredCheckpoint> auditAnchor(int snid);
 
     void putAuditAnchor(int snid, StoredCheckpoint checkpoint);
+
+    /** The label key epochs with their master secrets; empty before the first epoch was created. */
+    Optional<StoredLabelKeys> labelKeys();
+
+    /**
+     * Replaces the stored label key epochs. The master secrets must be kept where only the Security
+     * Server's own account can read them (the file store: an owner-only file).
+     */
+    void putLabelKeys(StoredLabelKeys keys);
 }

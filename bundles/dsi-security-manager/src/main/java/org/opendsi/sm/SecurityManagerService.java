@@ -16,4 +16,7 @@ public interface SecurityManagerService {
      *                   server is not the one the token names
      */
     String join(String host, int port, String token) throws Exception;
+
+    /** The label keys last received from the Security Server and whether the kernel holds them. */
+    ManagerLabelKeys labelKeys();
 }

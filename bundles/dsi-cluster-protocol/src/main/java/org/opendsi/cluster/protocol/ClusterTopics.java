@@ -29,6 +29,13 @@ public final class ClusterTopics {
     public static final String AUDIT_CHECKPOINT = "dsi/audit-checkpoint";
     /** SM -> SS request: certificate renewal (a RenewalRequest; reply {@link ClusterMessages.Renewed}). */
     public static final String RENEW = "dsi/renew";
+    /**
+     * SS -> SM (ALARM lane): the whole set of label keys the node may hold, for the pairs it belongs to
+     * ({@link ClusterMessages.LabelKeySet}); it replaces the set held before.
+     */
+    public static final String LABEL_KEYS = "dsi/label-keys";
+    /** SM -> SS (ALARM lane): what the node holds after a label key set ({@link ClusterMessages.LabelKeysAck}). */
+    public static final String LABEL_KEYS_ACK = "dsi/label-keys-ack";
 
     private ClusterTopics() {
     }

@@ -38,6 +38,8 @@ import org.opendsi.keys.NodeKeys;
 import org.opendsi.keys.PkixValidator;
 import org.opendsi.keys.RenewalRequest;
 import org.opendsi.keys.SecureFiles;
+import org.opendsi.keys.SpiffeId;
+import org.opendsi.keys.SpiffeIds;
 import org.opendsi.policy.CompiledPolicy;
 import org.opendsi.policy.DspCompiler;
 import org.opendsi.policy.PolicyPatch;
@@ -46,8 +48,10 @@ import org.opendsi.scc.SccConnectionState;
 import org.opendsi.scc.SccCredentials;
 import org.opendsi.scc.SccMessage;
 import org.opendsi.scc.SccOptions;
+import org.opendsi.scc.SccPeer;
 import org.opendsi.scc.SccPriority;
 import org.opendsi.scc.SccTransport;
+import org.opendsi.sm.ManagerLabelKeys;
 import org.opendsi.sm.ManagerStatus;
 import org.opendsi.sm.SecurityManagerService;
 import org.opendsi.cluster.protocol.AuditCheckpoints;
@@ -67,7 +71,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One running Security Manager (for one configuration). Files in {@code <data.dir>/sm}:
  * {@code policy.json} (the last good signed policy: envelope and full source), {@code alarms.journal}
- * (the alarm queue), {@code ss.properties} (the Security Server given at join).
+ * (the alarm queue), {@code ss.properties} (the Security Server given at join), {@code label-keys.json}
+ * (the last label key set, owner-only: {@link LabelKeyHolder}).
  */
 public final class ManagerRuntime implements SecurityManagerService, AlarmService, AuditAnchor, AutoCloseable {
 
@@ -79,6 +84,7 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
     private final NodeKeys keys;
     private final Path dir;
     private final AlarmQueue queue;
+    private final LabelKeyHolder labelKeys;
     private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "dsi-security-manager");
         t.setDaemon(true);
@@ -105,12 +111,19 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
     volatile Duration renewalCheckPeriod = Duration.ofSeconds(60);
 
     public ManagerRuntime(NodeConfig cfg, PolicyService policyService, SccTransport transport, NodeKeys keys) {
+        this(cfg, policyService, transport, keys, () -> null);
+    }
+
+    /** @param dsm this node's kernel DSM (null while none is bound): it holds the label keys */
+    public ManagerRuntime(NodeConfig cfg, PolicyService policyService, SccTransport transport, NodeKeys keys,
+            java.util.function.Supplier<org.opendsi.dsm.Dsm> dsm) {
         this.cfg = cfg;
         this.policyService = policyService;
         this.transport = transport;
         this.keys = keys;
         this.dir = cfg.dataDir().resolve("sm");
         this.queue = new AlarmQueue(dir.resolve("alarms.journal"), cfg.alarmQueueMax());
+        this.labelKeys = new LabelKeyHolder(dir.resolve("label-keys.json"), dsm);
         this.ssHost = cfg.ssHost();
         this.ssPort = cfg.ssPort();
         this.joinPort = cfg.joinPort();
@@ -123,6 +136,8 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
             LOG.error("Security Manager: {}", lastError);
         }
         loadEndpoint();
+        // the last label keys with the last good policy: the node labels and checks labels before the SS is back
+        labelKeys.reinstall().filter(a -> !a.ok()).ifPresent(a -> lastError = "label keys: " + a.error());
         enforceStoredPolicy();
         if (keys.isJoined()) {
             executor.execute(this::checkCrlCurrent); // a CRL gone stale while down: refreshed before the back-off
@@ -207,6 +222,7 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
                 .build();
         SccClient cl = transport.createClient(sc, opts, ssHost, ssPort);
         cl.subscribe(ClusterTopics.POLICY, (peer, m) -> executor.execute(() -> onPolicy(m)));
+        cl.subscribe(ClusterTopics.LABEL_KEYS, (peer, m) -> executor.execute(() -> onLabelKeys(peer, m)));
         // decoded inside onCrl: a CRL that cannot even be decoded is reported like one that does not verify
         cl.subscribe(ClusterTopics.CRL, (peer, m) -> executor.execute(() -> onCrl(() ->
                 ClusterMessages.crlUpdate(m.payload()).crl())));
@@ -367,6 +383,66 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
             }
             ack(env.version(), why);
         }
+    }
+
+    // ---------------------------------------------------------------- label keys
+
+    /**
+     * A label key set. Unlike a policy it carries no signature of its own: it is believed because the
+     * channel is the Security Server's (its SERVER certificate, issued by the root and checked against
+     * a current CRL by {@code ClusterTrust.securityServerOf} at the handshake and every
+     * re-authentication); said here again, where it matters.
+     */
+    private void onLabelKeys(SccPeer from, SccMessage m) {
+        if (!fromSecurityServer(from)) {
+            String why = "label keys refused: they came from " + from.id() + ", not the Security Server";
+            LOG.warn("Security Manager: {}", why);
+            raise(AlarmPriority.HIGH, "security-manager", why);
+            return;
+        }
+        ClusterMessages.LabelKeySet set;
+        try {
+            set = ClusterMessages.labelKeySet(m.payload());
+        } catch (RuntimeException e) {
+            lastError = "malformed label key set from the Security Server: " + e.getMessage();
+            LOG.warn("Security Manager: {}", lastError);
+            return;
+        }
+        ackLabelKeys(labelKeys.accept(set));
+    }
+
+    private boolean fromSecurityServer(SccPeer peer) {
+        try {
+            SpiffeId id = SpiffeIds.parse(peer.certificateChain().get(0));
+            return id.kind() == SpiffeId.Kind.SERVER && id.cluster().equals(cfg.cluster());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private void ackLabelKeys(ClusterMessages.LabelKeysAck ack) {
+        if (!ack.ok()) {
+            lastError = "label keys: " + ack.error();
+        }
+        SccClient cl = client;
+        if (cl != null && cl.state() == SccConnectionState.CONNECTED) {
+            cl.publish(ClusterTopics.LABEL_KEYS_ACK, ClusterMessages.encode(ack), SccPriority.ALARM)
+                    .exceptionally(e -> null);
+        }
+    }
+
+    /** This node's DSM came or went: the last set goes into it again (and the SS hears what it holds). */
+    void dsmChanged() {
+        try {
+            executor.execute(() -> labelKeys.reinstall().ifPresent(this::ackLabelKeys));
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // stopping
+        }
+    }
+
+    @Override
+    public ManagerLabelKeys labelKeys() {
+        return labelKeys.view();
     }
 
     private void ack(long version, String error) {

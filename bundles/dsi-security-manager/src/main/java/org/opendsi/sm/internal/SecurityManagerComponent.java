@@ -7,6 +7,7 @@ import java.util.Map;
 
 import org.opendsi.api.alarm.AlarmService;
 import org.opendsi.api.policy.PolicyService;
+import org.opendsi.dsm.Dsm;
 import org.opendsi.keys.KeyManagementService;
 import org.opendsi.scc.SccTransport;
 import org.opendsi.sm.SecurityManagerService;
@@ -19,6 +20,9 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +30,7 @@ import org.slf4j.LoggerFactory;
  * Runs the Security Manager when {@code org.opendsi.node} says {@code role = manager}, registering
  * {@link SecurityManagerService} and {@link AlarmService} (bounded persistent queue towards the
  * Security Server). A configuration change tears down and rebuilds the channel (live reconfiguration).
+ * The label keys the Security Server sends go into this node's DSM, bound whenever one is registered.
  */
 @Component(service = {}, immediate = true, configurationPid = NodeConfig.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
@@ -42,8 +47,32 @@ public class SecurityManagerComponent {
     @Reference
     KeyManagementService keyManagement;
 
+    /** This node's DSM: it holds the label keys (bound and unbound at any time). */
+    private volatile Dsm dsm;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindDsm")
+    void bindDsm(Dsm d) {
+        dsm = d;
+        dsmChanged();
+    }
+
+    void unbindDsm(Dsm d) {
+        if (dsm == d) {
+            dsm = null;
+            dsmChanged();
+        }
+    }
+
+    private void dsmChanged() {
+        ManagerRuntime rt = runtime;
+        if (rt != null) {
+            rt.dsmChanged();
+        }
+    }
+
     private BundleContext context;
-    private ManagerRuntime runtime;
+    private volatile ManagerRuntime runtime;
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
 
     @Activate
@@ -74,7 +103,7 @@ public class SecurityManagerComponent {
         if (cfg.role().runsServer()) {
             return;
         }
-        ManagerRuntime rt = new ManagerRuntime(cfg, policyService, transport, keyManagement.nodeKeys());
+        ManagerRuntime rt = new ManagerRuntime(cfg, policyService, transport, keyManagement.nodeKeys(), () -> dsm);
         rt.start();
         runtime = rt;
         Hashtable<String, Object> p = new Hashtable<>();

@@ -87,9 +87,16 @@ final class Runtimes {
 
     /** A new (unstarted) manager runtime for {@code cfg}: its own policy service and node keys in its data dir. */
     static ManagerRuntime manager(NodeConfig cfg, SccTransport transport) throws Exception {
+        return manager(cfg, transport, () -> null);
+    }
+
+    /** The same with this node's DSM (label keys go into it). */
+    static ManagerRuntime manager(NodeConfig cfg, SccTransport transport,
+            java.util.function.Supplier<org.opendsi.dsm.Dsm> dsm) throws Exception {
         PolicyServiceImpl policy = new PolicyServiceImpl();
         policy.activate(Map.of(PolicyServiceImpl.HISTORY_DIR, cfg.dataDir().resolve("policy").toString()));
-        return new ManagerRuntime(cfg, policy, transport, new NodeKeys(PkiSettings.of(cfg.dataDir().resolve("keys"), "dsi")));
+        return new ManagerRuntime(cfg, policy, transport, new NodeKeys(PkiSettings.of(cfg.dataDir().resolve("keys"), "dsi")),
+                dsm);
     }
 
     /** Starts {@code sm} and joins it to the SS with a token bound to its SnID. */

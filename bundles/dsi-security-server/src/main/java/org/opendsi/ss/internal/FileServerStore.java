@@ -24,6 +24,7 @@ import org.opendsi.ss.NodeState;
 import org.opendsi.ss.ServerStore;
 import org.opendsi.ss.StoredCheckpoint;
 import org.opendsi.ss.StoredAlarm;
+import org.opendsi.ss.StoredLabelKeys;
 import org.opendsi.keys.SecureFiles;
 import org.opendsi.cluster.protocol.Json;
 
@@ -41,6 +42,7 @@ public final class FileServerStore implements ServerStore {
     private final Map<String, StoredAlarm> alarms = new LinkedHashMap<>();
     private final Set<Integer> compromised = new TreeSet<>(Integer::compareUnsigned);
     private final Map<Integer, StoredCheckpoint> anchors = new TreeMap<>(Integer::compareUnsigned);
+    private StoredLabelKeys labelKeys;
 
     public FileServerStore(Path dir) {
         this(dir, 100_000, 100);
@@ -216,6 +218,15 @@ public final class FileServerStore implements ServerStore {
         for (JsonNode o : read("compromised.json")) {
             compromised.add((int) o.asLong());
         }
+        Path keys = dir.resolve(LABEL_KEYS);
+        if (Files.exists(keys)) {
+            try {
+                labelKeys = readLabelKeys(Json.MAPPER.readTree(keys.toFile()));
+            } catch (IOException | RuntimeException e) {
+                // never start over silently: new epochs would make every node's keys unusable at once
+                throw new IOException("unreadable " + keys + " (label key epochs): " + e.getMessage(), e);
+            }
+        }
         for (JsonNode o : read("audit-anchors.json")) {
             anchors.put((int) o.path("snid").asLong(), new StoredCheckpoint(
                     org.opendsi.cluster.protocol.AuditCheckpoints.fromJson(o.get("checkpoint")), Json.textOr(o, "signature", ""),
@@ -240,6 +251,38 @@ public final class FileServerStore implements ServerStore {
             Json.put(o, "receivedAt", s.receivedAt());
         });
         write("audit-anchors.json", a);
+    }
+
+    @Override
+    public synchronized Optional<StoredLabelKeys> labelKeys() {
+        return Optional.ofNullable(labelKeys);
+    }
+
+    @Override
+    public synchronized void putLabelKeys(StoredLabelKeys keys) {
+        ObjectNode o = Json.object();
+        o.put("sendEpoch", keys.sendEpoch());
+        o.put("lastEpoch", keys.lastEpoch());
+        ArrayNode a = o.putArray("epochs");
+        for (StoredLabelKeys.Epoch e : keys.epochs()) {
+            ObjectNode n = a.addObject();
+            n.put("epoch", e.epoch());
+            Json.put(n, "created", e.created());
+            n.put("master", Json.b64(e.master()));
+        }
+        write(LABEL_KEYS, o);
+        labelKeys = keys;
+    }
+
+    private static final String LABEL_KEYS = "label-keys.json";
+
+    private static StoredLabelKeys readLabelKeys(JsonNode o) {
+        List<StoredLabelKeys.Epoch> epochs = new ArrayList<>();
+        for (JsonNode n : o.path("epochs")) {
+            epochs.add(new StoredLabelKeys.Epoch(n.path("epoch").asInt(), Json.instant(n, "created"),
+                    Json.unb64(n, "master")));
+        }
+        return new StoredLabelKeys(o.path("sendEpoch").asInt(), o.path("lastEpoch").asInt(), epochs);
     }
 
     /** For tests and listings: when the store was opened. */

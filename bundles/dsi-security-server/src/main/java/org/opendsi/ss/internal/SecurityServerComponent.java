@@ -8,6 +8,7 @@ import java.util.Map;
 import org.opendsi.api.alarm.AlarmService;
 import org.opendsi.api.policy.PolicyListener;
 import org.opendsi.api.policy.PolicyService;
+import org.opendsi.dsm.Dsm;
 import org.opendsi.keys.ClusterCa;
 import org.opendsi.keys.KeyManagementService;
 import org.opendsi.keys.NodeKeys;
@@ -25,6 +26,7 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +37,8 @@ import org.slf4j.LoggerFactory;
  * configuration change tears everything down and rebuilds it (live reconfiguration).
  * On an {@code embedded} node the node is its own member too: the local root CA issues the node CA
  * of this node's key-management service (so that the authentication service can certify processes).
+ * The label key settings ({@code label.keys.*}, {@link LabelKeySettings}) are read from the same PID;
+ * this node's DSM, when one is registered, holds the Security Server's own node's label keys.
  */
 @Component(service = {}, immediate = true, configurationPid = NodeConfig.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
@@ -49,8 +53,10 @@ public class SecurityServerComponent {
     SccTransport transport;
 
     private KeyManagementService keyManagement;
+    /** This node's DSM: its label keys are installed into it (bound and unbound at any time). */
+    private volatile Dsm dsm;
     private BundleContext context;
-    private ServerRuntime runtime;
+    private volatile ServerRuntime runtime;
     private NodeConfig config;
     /** The configuration last given, while the Security Server waits for key management. */
     private Map<String, Object> pending;
@@ -68,6 +74,27 @@ public class SecurityServerComponent {
     synchronized void unbindKeyManagement(KeyManagementService k) {
         if (keyManagement == k) {
             keyManagement = null;
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindDsm")
+    void bindDsm(Dsm d) {
+        dsm = d;
+        localDsmChanged();
+    }
+
+    void unbindDsm(Dsm d) {
+        if (dsm == d) {
+            dsm = null;
+            localDsmChanged();
+        }
+    }
+
+    private void localDsmChanged() {
+        ServerRuntime rt = runtime;
+        if (rt != null) {
+            rt.localDsmChanged();
         }
     }
 
@@ -90,8 +117,10 @@ public class SecurityServerComponent {
     private void configure(Map<String, Object> props) {
         stop();
         NodeConfig cfg;
+        LabelKeySettings keySettings;
         try {
             cfg = NodeConfig.from(props);
+            keySettings = LabelKeySettings.from(props);
         } catch (IllegalArgumentException e) {
             LOG.error("Security Server not started: {}", e.getMessage());
             return;
@@ -119,7 +148,7 @@ public class SecurityServerComponent {
         }
         pending = null;
         ServerRuntime rt = new ServerRuntime(cfg, policyService, transport, new FileServerStore(cfg.dataDir().resolve("ss")),
-                ca);
+                ca, keySettings, () -> dsm);
         rt.start();
         runtime = rt;
         Hashtable<String, Object> p = new Hashtable<>();

@@ -48,6 +48,7 @@ import org.opendsi.scc.SccPriority;
 import org.opendsi.scc.SccServer;
 import org.opendsi.scc.SccTransport;
 import org.opendsi.ss.CompromiseResult;
+import org.opendsi.ss.LabelKeyStatus;
 import org.opendsi.ss.NodeRecord;
 import org.opendsi.ss.NodeState;
 import org.opendsi.ss.SecurityServer;
@@ -69,7 +70,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running Security Server (for one configuration): CA, store, SCC hub, join endpoint, signed
- * policy distribution, alarms, compromise response. Built and torn down by {@link SecurityServerComponent}.
+ * policy distribution, alarms, compromise response, and the hooks of the label key authority
+ * ({@link LabelKeyAuthority}). Built and torn down by {@link SecurityServerComponent}.
  */
 public final class ServerRuntime implements SecurityServer, AlarmService, PolicyListener, AutoCloseable {
 
@@ -85,6 +87,8 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
     private final SccTransport transport;
     private final ServerStore store;
     private final ClusterCa ca;
+    private final LocalLabelKeys localKeys;
+    private final LabelKeyAuthority labelKeys;
     private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "dsi-security-server");
         t.setDaemon(true);
@@ -107,11 +111,82 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
 
     public ServerRuntime(NodeConfig cfg, PolicyService policyService, SccTransport transport, ServerStore store,
             ClusterCa ca) {
+        this(cfg, policyService, transport, store, ca, LabelKeySettings.DEFAULTS, () -> null);
+    }
+
+    /**
+     * @param localDsm this node's DSM (null while none is bound): the Security Server's own node holds
+     *                 label keys too
+     */
+    ServerRuntime(NodeConfig cfg, PolicyService policyService, SccTransport transport, ServerStore store,
+            ClusterCa ca, LabelKeySettings keySettings, java.util.function.Supplier<org.opendsi.dsm.Dsm> localDsm) {
         this.cfg = cfg;
         this.policyService = policyService;
         this.transport = transport;
         this.store = store;
         this.ca = ca;
+        this.localKeys = new LocalLabelKeys(localDsm);
+        this.labelKeys = new LabelKeyAuthority(store, new KeyNodes(), keySettings, java.time.Clock.systemUTC());
+    }
+
+    /** Where the label key authority's sets go: the SCC peers, and this node's own DSM. */
+    private final class KeyNodes implements LabelKeyAuthority.Nodes {
+        private static final String LOCAL = "local";
+        /** SnID of each peer id (the id is the certificate's URI SAN): asked on every ack, parsed once. */
+        private final Map<String, Optional<Integer>> snids = new ConcurrentHashMap<>();
+
+        @Override
+        public Set<Integer> members() {
+            Set<Integer> compromised = store.compromised();
+            Set<Integer> out = new java.util.HashSet<>();
+            out.add(cfg.snid());
+            for (NodeRecord r : store.nodes()) {
+                if (!compromised.contains(r.snid()) && r.state() != NodeState.COMPROMISED) {
+                    out.add(r.snid());
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public Map<Integer, String> connected() {
+            Map<Integer, String> out = new java.util.HashMap<>();
+            SccServer s = server;
+            if (s != null) {
+                for (SccPeer p : s.peers()) {
+                    snids.computeIfAbsent(p.id(), id -> snidOf(p)).ifPresent(n -> out.put(n, p.id()));
+                }
+            }
+            if (localKeys.present()) {
+                out.put(cfg.snid(), LOCAL);
+            }
+            return out;
+        }
+
+        @Override
+        public void send(int snid, String route, ClusterMessages.LabelKeySet set) {
+            if (LOCAL.equals(route)) {
+                labelKeys.onAck(snid, localKeys.install(set));
+                return;
+            }
+            SccServer s = server;
+            if (s == null || store.compromised().contains(snid)) {
+                return;
+            }
+            s.publish(route, ClusterTopics.LABEL_KEYS, ClusterMessages.encode(set), SccPriority.ALARM)
+                    .whenComplete((x, e) -> {
+                        if (e != null) {
+                            LOG.warn("Label keys (send epoch {}) not sent to node {}: {}", set.sendEpoch(), snid,
+                                    e.toString());
+                        }
+                    });
+        }
+    }
+
+    /** This node's DSM came or went: its own label keys are installed (again). */
+    void localDsmChanged() {
+        labelKeys.nodeConnected(cfg.snid());
+        labelKeys.connectionsChanged();
     }
 
     public void start() {
@@ -121,6 +196,7 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
             }
         }
         credentials = ca.serverCredentials(List.of(), List.of());
+        labelKeys.start(); // also installs this node's own keys
         startScc();
         try {
             joinServer = new JoinServer(new InetSocketAddress(cfg.listenHost(), cfg.joinPort()), () -> credentials,
@@ -160,6 +236,13 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
         });
         s.subscribe(ClusterTopics.POLICY_ACK, this::onAck);
         s.subscribe(ClusterTopics.STATUS, this::onStatus);
+        s.subscribe(ClusterTopics.LABEL_KEYS_ACK, (peer, m) -> snidOf(peer).ifPresent(n -> {
+            try {
+                labelKeys.onAck(n, ClusterMessages.labelKeysAck(m.payload()));
+            } catch (RuntimeException e) {
+                LOG.warn("Node {}: malformed label key acknowledgement: {}", n, e.toString());
+            }
+        }));
         s.addPeerListener(new SccPeerListener() {
             @Override
             public void peerConnected(SccPeer peer) {
@@ -175,6 +258,7 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
                     store.node(n).filter(r -> r.state() == NodeState.CONNECTED)
                             .ifPresent(r -> store.putNode(r.withState(NodeState.DISCONNECTED).withHeartbeat(heartbeats.get(n))));
                     LOG.info("Node {} disconnected: {}", n, reason);
+                    labelKeys.connectionsChanged();
                 }));
             }
 
@@ -323,6 +407,8 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
             Current cur = current;
             ClusterMessages.HelloReply reply = new ClusterMessages.HelloReply(cur == null ? 0 : cur.envelope().version(),
                     ca.crl(), store.auditAnchor(snid).map(StoredCheckpoint::checkpoint));
+            // its label keys first (on the ALARM lane), so it holds them before it labels under a new policy
+            labelKeys.nodeConnected(snid);
             executor.execute(() -> sendPolicy(peer.id(), snid));
             return (JsonNode) ClusterMessages.encode(reply);
         }, executor);
@@ -536,6 +622,7 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
         store.putNode(new NodeRecord(snid, request.nodeName(), address, NodeState.JOINED,
                 0, null, prev == null ? null : prev.lastHeartbeat(), certs.channel().getNotAfter().toInstant(),
                 Instant.now()));
+        labelKeys.membershipChanged(); // every node gets its pair with the new one
         return certs;
     }
 
@@ -600,6 +687,8 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
             }
             s.revalidatePeers();
         }
+        // every other node loses its pair with it now (it gets nothing more), then the keys rotate
+        labelKeys.nodeCompromised(snid);
         long version = 0;
         boolean amended = false;
         byte[] src = policyService.currentSource().orElse(null);
@@ -666,6 +755,16 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
         return joinError == null ? "not started" : joinError;
     }
 
+    @Override
+    public LabelKeyStatus labelKeys() {
+        return labelKeys.status();
+    }
+
+    @Override
+    public CompletableFuture<Integer> rotateLabelKeys() {
+        return labelKeys.rotate();
+    }
+
     // ---------------------------------------------------------------- AlarmService
 
     @Override
@@ -713,6 +812,7 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
 
     @Override
     public void close() {
+        labelKeys.close();
         JoinServer j = joinServer;
         joinServer = null;
         if (j != null) {

@@ -69,6 +69,26 @@ class FileServerStoreTest {
     }
 
     @Test
+    void labelKeyMastersAreOwnerOnlyAndSurviveAReopen() throws Exception {
+        FileServerStore s = new FileServerStore(tmp);
+        assertTrue(s.labelKeys().isEmpty());
+        byte[] master = new byte[32];
+        master[0] = 42;
+        org.opendsi.ss.StoredLabelKeys k = new org.opendsi.ss.StoredLabelKeys(3, 4, List.of(
+                new org.opendsi.ss.StoredLabelKeys.Epoch(3, Instant.parse("2027-01-01T00:00:00Z"), master),
+                new org.opendsi.ss.StoredLabelKeys.Epoch(4, Instant.parse("2027-01-02T00:00:00Z"), new byte[32])));
+        s.putLabelKeys(k);
+        Path f = tmp.resolve("label-keys.json");
+        assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"),
+                Files.getPosixFilePermissions(f));
+        assertEquals(k, new FileServerStore(tmp).labelKeys().orElseThrow());
+        assertArrayEquals(master, new FileServerStore(tmp).labelKeys().orElseThrow().epochs().get(0).master());
+        assertFalse(k.toString().contains(java.util.Base64.getEncoder().encodeToString(master)), k.toString());
+        assertEquals("StoredLabelKeys[sendEpoch=3, lastEpoch=4, epochs=[Epoch[epoch=3, created=2027-01-01T00:00:00Z], "
+                + "Epoch[epoch=4, created=2027-01-02T00:00:00Z]]]", k.toString());
+    }
+
+    @Test
     void keepsTheNewestPolicySources() {
         FileServerStore s = new FileServerStore(tmp, 10, 3);
         for (long v = 1; v <= 5; v++) {

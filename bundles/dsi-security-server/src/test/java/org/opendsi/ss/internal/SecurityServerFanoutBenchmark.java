@@ -252,6 +252,8 @@ public final class SecurityServerFanoutBenchmark {
         @Override public List<Long> policyVersions() { return d.policyVersions(); }
         @Override public java.util.Optional<org.opendsi.ss.StoredCheckpoint> auditAnchor(int n) { return d.auditAnchor(n); }
         @Override public void putAuditAnchor(int n, org.opendsi.ss.StoredCheckpoint c) { d.putAuditAnchor(n, c); }
+        @Override public Optional<org.opendsi.ss.StoredLabelKeys> labelKeys() { return d.labelKeys(); }
+        @Override public void putLabelKeys(org.opendsi.ss.StoredLabelKeys k) { d.putLabelKeys(k); }
     }
 
     private static void securityServer(int n, Path policyFile) throws Exception {

@@ -27,6 +27,7 @@ public class CompromisedCommand extends ClusterCommandSupport {
         out().println("  isolated by " + r.ackedBy().size() + " of " + (r.ackedBy().size() + r.pending().size())
                 + " connected node(s) in " + r.isolationMillis() + " ms"
                 + (r.pending().isEmpty() ? "" : "; not acked yet: " + r.pending()));
+        out().println("  label keys: its pairs withdrawn from every other node; keys rotating (dsi:label-keys)");
         out().println("  CRITICAL alarm raised");
         return null;
     }
