@@ -12,309 +12,14 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define AF_INET 2
-#define AF_INET6 10
-#define ETH_P_IP 0x0800
-#define ETH_P_IPV6 0x86DD
-#define ETH_HLEN 14
-#define TC_ACT_OK 0
-#define TC_ACT_SHOT 2
-#define IPPROTO_TCP 6
-#define IPPROTO_UDP 17
-
-#define PIN __uint(pinning, LIBBPF_PIN_BY_NAME)
-
-struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32);
-	 __type(value, struct dsm_config); PIN; } dsm_config SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32);
-	 __type(value, __u64); PIN; } dsm_active SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 2); __type(key, __u32);
-	 __type(value, struct dsm_hdr); PIN; } dsm_hdr SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32);
-	 __type(value, struct dsm_ustate); PIN; } dsm_ustate SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 4096); __type(key, __u64);
-	 __type(value, __u32); PIN; } dsm_cg SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2 * 4096);
-	 __type(key, struct dsm_ctx_key); __type(value, __u32); PIN; } dsm_ctx SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2 * 4096);
-	 __type(key, struct dsm_node_key); __type(value, __u32); PIN; } dsm_nodes SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2 * 4096);
-	 __type(key, struct dsm_naddr_key); __type(value, __u32); PIN; } dsm_naddr SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2 * 65536);
-	 __type(key, struct dsm_acc_key); __type(value, struct dsm_acc_val); PIN; } dsm_access SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2 * 16384);
-	 __type(key, struct dsm_sl_key); __type(value, struct dsm_sl_val); PIN; } dsm_socklabel SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2 * 16384);
-	 __type(key, struct dsm_lsl_key); __type(value, struct dsm_sl_val); PIN; } dsm_lsl SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2 * 4096);
-	 __type(key, struct dsm_tr_key); __type(value, struct dsm_tr_val); PIN; } dsm_trans SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_LPM_TRIE); __uint(max_entries, 2 * 4096);
-	 __uint(map_flags, BPF_F_NO_PREALLOC);
-	 __type(key, struct dsm_nr_key); __type(value, struct dsm_nr_val); PIN; } dsm_netrules SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 65536);
-	 __uint(map_flags, BPF_F_NO_COMMON_LRU);
-	 __type(key, struct dsm_flow_key); __type(value, struct dsm_flow_val); PIN; } dsm_flows SEC(".maps");
-/* UDP flow labels at the receiver (5-tuple -> last label seen and when), for sockets whose
- * one-peer slot in dsm_skc holds another peer */
-struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 32768);
-	 __uint(map_flags, BPF_F_NO_COMMON_LRU);
-	 __type(key, struct dsm_flow_key); __type(value, struct dsm_uflow_val); PIN; } dsm_uflows SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 16384);
-	 __uint(map_flags, BPF_F_NO_COMMON_LRU);
-	 __type(key, struct dsm_rl_key); __type(value, struct dsm_rl_val); PIN; } dsm_rl SEC(".maps");
-/* verdict cache: exact decision inputs -> generation + 1 of the table that ALLOWED them (denials
- * are never cached); a verdict counts only while that generation is still the active one */
-struct dsm_vc_key { __u32 kind; __u32 w[5]; };
-struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 16384);
-	 __uint(map_flags, BPF_F_NO_COMMON_LRU);
-	 __type(key, struct dsm_vc_key); __type(value, __u64); PIN; } dsm_vc SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_SK_STORAGE); __uint(map_flags, BPF_F_NO_PREALLOC);
-	 __type(key, int); __type(value, struct dsm_skc); PIN; } dsm_skc SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 16384); __type(key, __u64);
-	 __type(value, struct dsm_uconn); PIN; } dsm_uconn SEC(".maps");
-/* label keys (README "Label keys"): written only by libdsm (dsm_label_keys_replace) */
-struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 2 * 4096);
-	 __type(key, struct dsm_lk_key); __type(value, struct dsm_lk_val); PIN; } dsm_lkeys SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32);
-	 __type(value, __u32); PIN; } dsm_lksend SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, DSM_C_MAX);
-	 __type(key, __u32); __type(value, __u64); PIN; } dsm_cnt SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 1 << 20); PIN; } dsm_events SEC(".maps");
-/* bookkeeping for libdsm only (never read by programs): watched binaries, tc attachments */
-struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 1024); __type(key, char[256]);
-	 __type(value, __u32); PIN; } dsm_watch SEC(".maps");
-struct dsm_iface_rec { __u32 ifindex; __u32 created_qdisc; char name[16]; };
-struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 16); __type(key, __u32);
-	 __type(value, struct dsm_iface_rec); PIN; } dsm_ifaces SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 1024); __type(key, struct dsm_route_key);
-	 __type(value, struct dsm_route_val); PIN; } dsm_routes SEC(".maps");
-
-static __always_inline void count(__u32 idx)
-{
-	__u64 *v = bpf_map_lookup_elem(&dsm_cnt, &idx);
-	if (v)
-		*v += 1;
-}
-
-static __always_inline struct dsm_config *dsm_cfg(void)
-{
-	__u32 z = 0;
-	return bpf_map_lookup_elem(&dsm_config, &z);
-}
-
-static __always_inline __u64 active_gen(void)
-{
-	__u32 z = 0;
-	__u64 *g = bpf_map_lookup_elem(&dsm_active, &z);
-	return g ? *(volatile __u64 *)g : 0;
-}
-
-/* 1 when k was allowed under generation gen (the one in force); *slot gets the entry if any */
-static __always_inline int vc_hit(struct dsm_vc_key *k, __u64 gen, __u64 **slot)
-{
-	__u64 *v = bpf_map_lookup_elem(&dsm_vc, k);
-
-	*slot = v;
-	return v && *(volatile __u64 *)v == gen + 1;
-}
-
-static __always_inline void vc_store(struct dsm_vc_key *k, __u64 gen, __u64 *slot)
-{
-	__u64 g1 = gen + 1;
-
-	if (slot)
-		*(volatile __u64 *)slot = g1;   /* same key, stale generation: one 8-byte store */
-	else
-		bpf_map_update_elem(&dsm_vc, k, &g1, BPF_ANY);
-}
-
-struct decision {
-	__u32 allow;
-	__u32 rule;
-	__u32 audit;   /* subject or target context in audit mode */
-	__u32 pad;
-	__u64 version;
-	__u64 gen;     /* table generation the decision was made with */
-};
-
-static __always_inline __u32 ctx_flags(__u32 slot, __u32 scid)
-{
-	struct dsm_ctx_key k = { .slot = slot, .scid = scid };
-	__u32 *f = bpf_map_lookup_elem(&dsm_ctx, &k);
-	return f ? *f : 0;
-}
-
-/* The access lookup of TABLE-FORMAT.md: (s, n, t), else (s, ANY, t), else the default mask.
- * Audit flags and the table version are only looked up on the (rare) deny path: finish_deny(). */
-static __always_inline void access_decide(__u32 slot, __u32 s, __u32 n, __u32 t, __u32 perm,
-					  struct decision *d)
-{
-	struct dsm_acc_key k = { .slot = slot, .src_scid = s, .src_snid = n, .tgt_scid = t };
-	struct dsm_acc_val *v = bpf_map_lookup_elem(&dsm_access, &k);
-
-	if (!v) {
-		k.src_snid = DSM_ANY;
-		v = bpf_map_lookup_elem(&dsm_access, &k);
-	}
-	if (v) {
-		d->allow = (v->mask >> perm) & 1;
-		d->rule = v->rules[perm & 7];
-	} else {
-		struct dsm_hdr *h = bpf_map_lookup_elem(&dsm_hdr, &slot);
-		d->allow = h ? (h->default_mask >> perm) & 1 : 0;
-		d->rule = 0;
-	}
-}
-
-static __always_inline void finish_deny(__u32 slot, __u32 s, __u32 t, struct decision *d)
-{
-	struct dsm_hdr *h = bpf_map_lookup_elem(&dsm_hdr, &slot);
-
-	d->version = h ? h->version : 0;
-	d->audit = ((ctx_flags(slot, s) | ctx_flags(slot, t)) & 1);
-}
-
-/* this node's socket label of a local port (node-specific before ANY, merged by libdsm) */
-static __always_inline int local_label(__u32 slot, __u8 proto, __u16 port, __u32 *scid)
-{
-	struct dsm_lsl_key k = { .slot = slot, .proto = proto, .port = port };
-	struct dsm_sl_val *v;
-
-	if (!port)
-		return 0;
-	v = bpf_map_lookup_elem(&dsm_lsl, &k);
-	if (!v)
-		return 0;
-	*scid = v->scid;
-	return 1;
-}
-
-static __always_inline int sock_label(__u32 slot, __u8 proto, __u16 port, __u32 snid, __u32 *scid,
-				      __u32 *rule)
-{
-	struct dsm_sl_key k = { .slot = slot, .proto = proto, .port = port, .snid = snid };
-	struct dsm_sl_val *v;
-
-	if (!port)
-		return 0;
-	v = bpf_map_lookup_elem(&dsm_socklabel, &k);
-	if (!v) {
-		k.snid = DSM_ANY;
-		v = bpf_map_lookup_elem(&dsm_socklabel, &k);
-	}
-	if (!v)
-		return 0;
-	*scid = v->scid;
-	if (rule)
-		*rule = v->rule;
-	return 1;
-}
-
-/* ---------------------------------------------------------------- audit events */
-
-struct ev_args {
-	__u32 type, perm, src_scid, src_snid, tgt_scid, tgt_snid, rule;
-	__s32 pid;
-	__u32 saddr, daddr;
-	__u16 sport, dport;
-	__u8 proto;
-	__u8 with_comm;
-	__u8 reason;   /* type 3: DSM_FORGED_* (dsm_event.pad[0]) */
-	__u8 pad;
-	__u64 version;
-};
-
-static __always_inline void emit(struct ev_args *a, struct dsm_config *cfg)
-{
-	struct dsm_rl_key rk = {
-		.type = a->type, .proto = a->proto, .saddr = a->saddr, .daddr = a->daddr,
-		.sport = a->sport, .dport = a->dport, .src_scid = a->src_scid,
-		.tgt_scid = a->tgt_scid, .pid = (__u32)a->pid,
-	};
-	__u64 now = bpf_ktime_get_ns();
-	__u32 suppressed = 0;
-	struct dsm_rl_val *rv = bpf_map_lookup_elem(&dsm_rl, &rk);
-	__u32 rate = cfg->rate_per_sec ? cfg->rate_per_sec : 5;
-
-	if (rv) {
-		__u32 now_ms = (__u32)(now / 1000000);
-		if (now_ms - rv->win_ms >= 1000) {   /* u32 arithmetic: right across the wrap */
-			rv->win_ms = now_ms;
-			rv->count = 0;
-		}
-		if (rv->count >= rate) {
-			__sync_fetch_and_add(&rv->suppressed, 1);
-			count(DSM_C_SUPPRESSED);
-			return;
-		}
-		rv->count++;
-		/* one atomic exchange: a suppression counted on another CPU meanwhile is reported
-		 * once, here or with the flow's next record (a read-then-reset could report it twice) */
-		suppressed = (__u32)__sync_lock_test_and_set(&rv->suppressed, 0);
-	} else {
-		struct dsm_rl_val nv = { .win_ms = (__u32)(now / 1000000), .count = 1 };
-		bpf_map_update_elem(&dsm_rl, &rk, &nv, BPF_ANY);
-	}
-
-	struct dsm_bpf_event *e = bpf_ringbuf_reserve(&dsm_events, sizeof(*e), 0);
-	if (!e) {
-		count(DSM_C_LOST);
-		return;
-	}
-	e->time_ns = now;
-	e->policy_version = a->version;
-	e->type = a->type;
-	e->permission = a->perm;
-	e->src_scid = a->src_scid;
-	e->src_snid = a->src_snid;
-	e->tgt_scid = a->tgt_scid;
-	e->tgt_snid = a->tgt_snid;
-	e->rule_id = a->rule;
-	e->pid = a->pid;
-	e->saddr = a->saddr;
-	e->daddr = a->daddr;
-	e->sport = a->sport;
-	e->dport = a->dport;
-	e->protocol = a->proto;
-	e->pad[0] = a->reason;
-	e->pad[1] = e->pad[2] = 0;
-	e->suppressed = suppressed;
-	__builtin_memset(e->comm, 0, sizeof(e->comm));
-	if (a->with_comm)
-		bpf_get_current_comm(e->comm, sizeof(e->comm));
-	__builtin_memset(e->path, 0, sizeof(e->path));
-	bpf_ringbuf_submit(e, 0);
-}
+#include "bpf/maps.h"
+#include "bpf/policy.h"
+#include "bpf/audit.h"
+#include "bpf/flows.h"
+#include "bpf/label_opt.h"
 
 /* ---------------------------------------------------------------- local checks */
 
-/* Net rules for a non-cluster destination: longest prefix among the ScID's rules, else among the
- * ANY rules, decides when its mask covers perm; else the external mask. */
-static __always_inline void net_decide(__u32 slot, __u32 scid, __u32 daddr, __u32 perm,
-				       struct decision *d)
-{
-	struct dsm_nr_key k = { .prefixlen = 96, .slot = slot, .scid = scid, .addr = daddr };
-	struct dsm_nr_val *v = bpf_map_lookup_elem(&dsm_netrules, &k);
-	struct dsm_hdr *h;
-
-	if (v && ((v->mask >> perm) & 1)) {
-		d->allow = v->action == 1;
-		d->rule = v->rule;
-		return;
-	}
-	k.scid = DSM_ANY;
-	v = bpf_map_lookup_elem(&dsm_netrules, &k);
-	if (v && ((v->mask >> perm) & 1)) {
-		d->allow = v->action == 1;
-		d->rule = v->rule;
-		return;
-	}
-	h = bpf_map_lookup_elem(&dsm_hdr, &slot);
-	d->allow = h ? (h->external_mask >> perm) & 1 : 0;
-	d->rule = 0;
-}
-
-/* kind: 0 create, 1 bind, 2 connect/send. Returns 1 allow, 0 deny. */
 /* a socket of a context is let bind a labeled port: the port guard (dsi_port_guard) lets the
  * port's traffic reach it; any other socket on that port gets nothing */
 static __always_inline void mark_bound_port(struct bpf_sock *sk, __u8 proto, __u16 port)
@@ -542,73 +247,6 @@ int dsi_sendmsg6(struct bpf_sock_addr *ctx)
 
 /* ---------------------------------------------------------------- remote check */
 
-/* UDP: remember the label of the flow (peer saddr:sport -> daddr:dport) in the socket's one-peer
- * slot and in dsm_uflows; a label unchanged and recorded less than 250 ms ago is left alone
- * (labels of flows that are labeled per datagram cost no map write each) */
-static __always_inline void udp_learn(struct dsm_skc *skc, __u32 saddr, __u32 daddr, __u16 sport,
-				      __u16 dport, __u32 scid, __u32 snid, __u64 now)
-{
-	if (skc && skc->fl_set && skc->fl_saddr == saddr && skc->fl_sport == sport &&
-	    skc->fl_scid == scid && skc->fl_snid == snid && now - skc->fl_ns < 250000000ull)
-		return;
-	if (skc) {
-		skc->fl_set = 0;
-		skc->fl_saddr = saddr;
-		skc->fl_sport = sport;
-		skc->fl_scid = scid;
-		skc->fl_snid = snid;
-		skc->fl_ns = now;
-		skc->fl_set = 1;
-	}
-	struct dsm_flow_key fk = { .saddr = saddr, .daddr = daddr, .sport = sport, .dport = dport,
-				   .proto = IPPROTO_UDP };
-	struct dsm_uflow_val uv = { .scid = scid, .snid = snid, .ns = now };
-	bpf_map_update_elem(&dsm_uflows, &fk, &uv, BPF_ANY);
-}
-
-/* whether ifindex is one of the node's cluster interfaces (dsm_ifaces, up to 16) */
-static __always_inline int cluster_ifindex(__u32 ifindex)
-{
-#pragma unroll
-	for (__u32 i = 0; i < 16; i++) {
-		__u32 k = i;
-		struct dsm_iface_rec *r = bpf_map_lookup_elem(&dsm_ifaces, &k);
-		if (!r)
-			return 0;
-		if (r->ifindex && r->ifindex == ifindex)
-			return 1;
-	}
-	return 0;
-}
-
-/* a label refused as forged: counted, audited with the reason (DSM_FORGED_*), packet dropped */
-static __always_inline int refuse_forged(struct dsm_config *cfg, __u32 why, __u32 scid, __u32 snid, __u32 tgt,
-				    __u32 saddr, __u32 daddr, __u16 sport, __u16 dport, __u32 proto)
-{
-	struct ev_args a = {};
-	__u32 slot = active_gen() & 1;
-	struct dsm_hdr *hh = bpf_map_lookup_elem(&dsm_hdr, &slot);
-
-	if (!cfg)
-		return 0;
-	count(DSM_C_FORGED);
-	a.type = 3;
-	a.reason = why;
-	a.perm = DSM_P_RECEIVE;
-	a.src_scid = scid;
-	a.src_snid = snid;
-	a.tgt_scid = tgt;
-	a.tgt_snid = cfg->snid;
-	a.saddr = saddr;
-	a.daddr = daddr;
-	a.sport = sport;
-	a.dport = dport;
-	a.proto = proto;
-	a.version = hh ? hh->version : 0;
-	emit(&a, cfg);
-	return 0;
-}
-
 SEC("cgroup_skb/ingress")
 int dsi_ingress(struct __sk_buff *skb)
 {
@@ -626,8 +264,8 @@ int dsi_ingress(struct __sk_buff *skb)
 	struct bpf_sock *fsk = 0;
 	int tcp_payload = 0, flow_known = 0;
 	__u8 lab[DSM_OPT_LEN_V2] = {};   /* the label option as received */
-	__u32 lab_off = 0, seq_be = 0, legacy = 0;
-	int fmt_bad = 0, lab_direct = 0;
+	__u32 seq_be = 0, legacy = 0;
+	int fmt_bad = 0;
 	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
 
 	if (!cfg)
@@ -667,76 +305,12 @@ int dsi_ingress(struct __sk_buff *skb)
 	ihl = (h[0] & 0x0f) * 4;
 	if (ihl < 20)
 		return 0;
-	proto = h[9];
-	saddr = *(__u32 *)&h[12];
-	daddr = *(__u32 *)&h[16];
+	proto = h[IPH_PROTO];
+	saddr = *(__u32 *)&h[IPH_SADDR];
+	daddr = *(__u32 *)&h[IPH_DADDR];
 
-	/* options: our label is normally the first option (fast path); else scan a few options */
 	legacy = cfg->flags & DSM_CF_LEGACY_LABELS;
-	if (ihl >= 20 + DSM_OPT_LEN) {
-		int ok;
-		if (data + 20 + DSM_OPT_LEN_V2 <= data_end) {
-			__builtin_memcpy(lab, data + 20, DSM_OPT_LEN_V2);
-			ok = 1;
-			lab_direct = 1;
-		} else {
-			ok = !bpf_skb_load_bytes(skb, 20, lab, DSM_OPT_LEN);
-		}
-		if (ok && lab[0] == DSM_OPT_TYPE) {
-			labeled = 1;
-			lab_off = 20;
-		}
-	}
-	if (!labeled && ihl > 20) {
-		__u32 off = 20;
-#pragma unroll
-		for (int i = 0; i < 8; i++) {
-			if (off + 2 > ihl || off > 58)
-				break;
-			if (bpf_skb_load_bytes(skb, off, lab, 2))
-				break;
-			if (lab[0] == 0)
-				break;
-			if (lab[0] == 1) {
-				off++;
-				continue;
-			}
-			if (lab[1] < 2)
-				break;
-			if (lab[0] == DSM_OPT_TYPE) {
-				labeled = 1;
-				lab_off = off;
-				break;
-			}
-			off += lab[1];
-		}
-	}
-	if (labeled) {
-		/* the label's format: v1 (8 bytes) where legacy labels are configured, else v2 (20
-		 * bytes, version 2, reserved bytes zero); anything else is refused as forged */
-		__u32 want = legacy ? DSM_OPT_LEN : DSM_OPT_LEN_V2;
-		int got;
-		fmt_bad = 1;
-		if (lab[1] != want || lab_off + want > ihl)
-			got = 0;
-		else if (lab_direct && lab_off == 20)
-			got = 1;   /* copied whole above */
-		else if (legacy)
-			got = !bpf_skb_load_bytes(skb, lab_off, lab, DSM_OPT_LEN);
-		else
-			got = !bpf_skb_load_bytes(skb, lab_off, lab, DSM_OPT_LEN_V2);
-		if (got) {
-			if (legacy) {
-				snid = ((__u32)lab[2] << 8) | lab[3];
-				scid = ((__u32)lab[4] << 24) | ((__u32)lab[5] << 16) | ((__u32)lab[6] << 8) | lab[7];
-				fmt_bad = 0;
-			} else if (lab[2] == DSM_OPT_V2 && !lab[10] && !lab[11]) {
-				snid = ((__u32)lab[4] << 8) | lab[5];
-				scid = ((__u32)lab[6] << 24) | ((__u32)lab[7] << 16) | ((__u32)lab[8] << 8) | lab[9];
-				fmt_bad = 0;
-			}
-		}
-	}
+	labeled = find_label(skb, data, data_end, ihl, legacy, lab, &snid, &scid, &fmt_bad);
 
 	if ((proto == IPPROTO_TCP || proto == IPPROTO_UDP) && ihl <= 60) {
 		__u8 l4[14];
@@ -752,8 +326,8 @@ int dsi_ingress(struct __sk_buff *skb)
 			sport = ((__u16)l4[0] << 8) | l4[1];
 			dport = ((__u16)l4[2] << 8) | l4[3];
 			if (proto == IPPROTO_TCP) {
-				seq_be = *(__u32 *)&l4[4];
-				tcpflags = l4[13];
+				seq_be = *(__u32 *)&l4[TCPH_SEQ];
+				tcpflags = l4[TCPH_FLAGS];
 				tcp_payload = (int)(((__u32)h[2] << 8) | h[3]) - (int)ihl - (int)((l4[12] >> 4) * 4);
 			}
 		}
@@ -766,9 +340,9 @@ int dsi_ingress(struct __sk_buff *skb)
 		if (fmt_bad) {
 			why = DSM_FORGED_FORMAT;
 		} else if (!legacy) {
-			struct dsm_lk_key lk = { .epoch = lab[3], .snid = snid };
+			struct dsm_lk_key lk = { .epoch = lab[LOPT_V2_EPOCH], .snid = snid };
 			struct dsm_lk_val *kv = bpf_map_lookup_elem(&dsm_lkeys, &lk);
-			if (!kv || !lab[3])
+			if (!kv || !lab[LOPT_V2_EPOCH])
 				why = DSM_FORGED_NO_KEY;
 			else if (dsm_label_mac(kv->k0, kv->k1, lab, saddr, daddr, bpf_htons(sport),
 					       bpf_htons(dport), seq_be, proto) != dsm_le64(lab + DSM_OPT_V2_MAC))
@@ -1044,49 +618,6 @@ verdict:
 	return 0;
 }
 
-/* ---------------------------------------------------------------- labels on the wire */
-
-/* Finds a DSI label option among the IPv4 options of a packet whose IP header starts at base
- * (ETH_HLEN in tc). Returns 1 with the claimed (snid, scid) when there is one. */
-static __always_inline int egress_label_present(struct __sk_buff *skb, __u32 base, __u32 ihl, __u32 *snid,
-						__u32 *scid)
-{
-	__u32 off = 20;
-#pragma unroll
-	for (int i = 0; i < 8; i++) {
-		__u8 o[8];
-		if (off + 2 > ihl || off > 58)
-			return 0;
-		if (bpf_skb_load_bytes(skb, base + off, o, 2))
-			return 0;
-		if (o[0] == 0)
-			return 0;
-		if (o[0] == 1) {
-			off++;
-			continue;
-		}
-		if (o[1] < 2)
-			return 0;
-		if (o[0] == DSM_OPT_TYPE) {
-			/* the claimed label, for the audit record (v1 and v2 layouts) */
-			if (o[1] == DSM_OPT_LEN && off + 8 <= ihl && off <= 52 &&
-			    !bpf_skb_load_bytes(skb, base + off, o, 8)) {
-				*snid = ((__u32)o[2] << 8) | o[3];
-				*scid = ((__u32)o[4] << 24) | ((__u32)o[5] << 16) | ((__u32)o[6] << 8) | o[7];
-			} else if (o[1] == DSM_OPT_LEN_V2 && off + 10 <= ihl && off <= 50 &&
-				   !bpf_skb_load_bytes(skb, base + off, o, 8)) {
-				__u8 t[2] = {};
-				bpf_skb_load_bytes(skb, base + off + 8, t, 2);
-				*snid = ((__u32)o[4] << 8) | o[5];
-				*scid = ((__u32)o[6] << 24) | ((__u32)o[7] << 16) | ((__u32)t[0] << 8) | t[1];
-			}
-			return 1;
-		}
-		off += o[1];
-	}
-	return 0;
-}
-
 SEC("tc")
 int dsi_egress(struct __sk_buff *skb)
 {
@@ -1132,18 +663,18 @@ int dsi_egress(struct __sk_buff *skb)
 			fa.src_scid = fscid;
 			fa.src_snid = fsnid;
 			fa.tgt_snid = 0;
-			fa.saddr = *(__u32 *)&b[12];
-			fa.daddr = *(__u32 *)&b[16];
-			fa.proto = b[9];
+			fa.saddr = *(__u32 *)&b[IPH_SADDR];
+			fa.daddr = *(__u32 *)&b[IPH_DADDR];
+			fa.proto = b[IPH_PROTO];
 			fa.version = hh ? hh->version : 0;
 			emit(&fa, cfg);
 			return TC_ACT_SHOT;
 		}
 	}
 	/* non-first fragments are never labeled; the first one carries the label */
-	if (((b[6] << 8) | b[7]) & 0x1fff)
+	if (be16_at(b + IPH_FRAG_OFF) & 0x1fff)
 		return TC_ACT_OK;
-	proto = b[9];
+	proto = b[IPH_PROTO];
 	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
 		__u8 l4[14];
 		__u32 off = ETH_HLEN + (ihl & 0x3c);
@@ -1153,12 +684,12 @@ int dsi_egress(struct __sk_buff *skb)
 		else if (bpf_skb_load_bytes(skb, ETH_HLEN + ihl, l4, proto == IPPROTO_TCP ? 14 : 4))
 			return TC_ACT_OK;
 		if (proto == IPPROTO_TCP)
-			seq_be = *(__u32 *)&l4[4];
-		if (proto == IPPROTO_TCP && !(l4[13] & 0x02)) {
+			seq_be = *(__u32 *)&l4[TCPH_SEQ];
+		if (proto == IPPROTO_TCP && !(l4[TCPH_FLAGS] & 0x02)) {
 			/* a RST sent by this node ends the flow: its peer's label, if it still waits in
 			 * the flow cache (no data received yet), goes */
-			if (l4[13] & 0x04) {
-				struct dsm_flow_key fk = { .saddr = *(__u32 *)&b[16], .daddr = *(__u32 *)&b[12],
+			if (l4[TCPH_FLAGS] & 0x04) {
+				struct dsm_flow_key fk = { .saddr = *(__u32 *)&b[IPH_DADDR], .daddr = *(__u32 *)&b[IPH_SADDR],
 							   .sport = ((__u16)l4[2] << 8) | l4[3],
 							   .dport = ((__u16)l4[0] << 8) | l4[1], .proto = proto };
 				bpf_map_delete_elem(&dsm_flows, &fk);
@@ -1185,7 +716,7 @@ int dsi_egress(struct __sk_buff *skb)
 		/* UDP flow labels: the receiver knows this flow's label (sent less than
 		 * DSM_UDP_REFRESH_NS ago, same table generation here): leave unlabeled */
 		if (scid && proto == IPPROTO_UDP && !(cfg->flags & DSM_CF_LABEL_DGRAMS) &&
-		    c->eg_dport == dport && c->eg_daddr == *(__u32 *)&b[16]) {
+		    c->eg_dport == dport && c->eg_daddr == *(__u32 *)&b[IPH_DADDR]) {
 			now = bpf_ktime_get_coarse_ns();
 			if (now - c->eg_ns < DSM_UDP_REFRESH_NS)
 				return TC_ACT_OK;
@@ -1236,58 +767,12 @@ int dsi_egress(struct __sk_buff *skb)
 	/* header (already moved in front of the gap) + our option */
 	b[0] = 0x40 | ((ihl + olen) / 4);
 	{
-		__u16 tot = ((__u16)b[2] << 8) | b[3];
-		tot += olen;
-		b[2] = tot >> 8;
-		b[3] = tot & 0xff;
+		put_be16(b + IPH_TOT_LEN, be16_at(b + IPH_TOT_LEN) + olen);
 	}
-	b[10] = 0;
-	b[11] = 0;
-	b[20] = DSM_OPT_TYPE;
-	if (legacy) {
-		b[21] = DSM_OPT_LEN;
-		b[22] = (cfg->snid >> 8) & 0xff;
-		b[23] = cfg->snid & 0xff;
-		b[24] = scid >> 24;
-		b[25] = (scid >> 16) & 0xff;
-		b[26] = (scid >> 8) & 0xff;
-		b[27] = scid & 0xff;
-	} else {
-		/* v2: the MAC under the key this node shares with the destination node (its own key
-		 * over lo); no key (not a cluster node, keys not installed yet): MAC left zero, which no
-		 * DSM accepts */
-		__u32 z = 0, peer = 0, *ep = bpf_map_lookup_elem(&dsm_lksend, &z);
-		__u64 mac = 0;
-		b[21] = DSM_OPT_LEN_V2;
-		b[22] = DSM_OPT_V2;
-		b[23] = ep ? (*ep & 0xff) : 0;
-		b[24] = (cfg->snid >> 8) & 0xff;
-		b[25] = cfg->snid & 0xff;
-		b[26] = scid >> 24;
-		b[27] = (scid >> 16) & 0xff;
-		b[28] = (scid >> 8) & 0xff;
-		b[29] = scid & 0xff;
-		if (skb->ifindex == 1) {
-			peer = cfg->snid;
-		} else {
-			struct dsm_naddr_key nk = { .slot = gen & 1, .addr = *(__u32 *)&b[16] };
-			__u32 *ps = bpf_map_lookup_elem(&dsm_naddr, &nk);
-			if (ps)
-				peer = *ps;
-		}
-		if (b[23] && peer) {
-			struct dsm_lk_key lk = { .epoch = b[23], .snid = peer };
-			struct dsm_lk_val *kv = bpf_map_lookup_elem(&dsm_lkeys, &lk);
-			if (kv)
-				mac = dsm_label_mac(kv->k0, kv->k1, b + 20, *(__u32 *)&b[12], *(__u32 *)&b[16],
-						    bpf_htons(sport), bpf_htons(dport), seq_be, proto);
-		}
-		if (!mac)
-			count(DSM_C_NO_KEY);
-#pragma unroll
-		for (int i = 0; i < 8; i++)
-			b[32 + i] = (mac >> (8 * i)) & 0xff;
-	}
+	b[IPH_CSUM] = 0;
+	b[IPH_CSUM + 1] = 0;
+	write_label(b + IPV4_HLEN, cfg, scid, legacy, gen, skb->ifindex, *(__u32 *)&b[IPH_SADDR],
+		    *(__u32 *)&b[IPH_DADDR], sport, dport, seq_be, proto);
 	if (ihl > 20) {
 		/* existing options follow ours; they are summed from the packet */
 		__u8 rest[40] = {};
@@ -1316,7 +801,7 @@ int dsi_egress(struct __sk_buff *skb)
 		   : bpf_skb_store_bytes(skb, ETH_HLEN, b, 20 + DSM_OPT_LEN_V2, 0))
 		return TC_ACT_SHOT;
 	if (c && proto == IPPROTO_UDP) {
-		c->eg_daddr = *(__u32 *)&b[16];
+		c->eg_daddr = *(__u32 *)&b[IPH_DADDR];
 		c->eg_dport = dport;
 		c->eg_ns = now ? now : bpf_ktime_get_coarse_ns();
 	}

@@ -76,7 +76,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ALL_TESTS=(udp_10_to_10_delivered tcp_10_to_10_delivered deny_10_to_20_at_receiver_audited
+ALL_TESTS=(ingress_units_prog_test_run udp_10_to_10_delivered tcp_10_to_10_delivered deny_10_to_20_at_receiver_audited
 	local_bind_denied_by_scid local_connect_denied_by_scid raw_socket_needs_the_raw_permission forged_label_dropped_and_audited
 	spoofed_labels_from_the_segment_dropped replayed_label_dropped udp_flow_label_cannot_be_ridden
 	key_rotation_under_traffic_loses_nothing withheld_key_refuses_the_peer reserved_ports_outside_contexts_receive_nothing
@@ -260,6 +260,20 @@ install_keys || fail_all "cannot install label keys: $("$CTL" keys --pin $PINC s
 intruder() { nsenter --net=/run/netns/$NSI "$@"; }
 
 # ---------------------------------------------------------------- tests
+# BPF_PROG_TEST_RUN unit tests (tests/progtest.c) of the ingress program: the option parser with
+# every malformed layout, the MAC check, the verdict cache across a table swap; no network, a node
+# of its own (SnID 2) attached and detached by the test program
+t_ingress_units_prog_test_run() {
+	local u=(--node 1=10.1.0.1 --node 2=10.1.0.2 --ctx 10 --ctx 20)
+	$GEN "$TMP/unit-allow.tbl" --version 1 --default 0 "${u[@]}" --access 10,ANY,10,all,1 >/dev/null || return 1
+	$GEN "$TMP/unit-deny.tbl" --version 2 --default 0 "${u[@]}" >/dev/null || return 1
+	"$B/progtest" "$OBJ" "$CGT/unit" "$PINT/unit" "$TMP/unit-allow.tbl" "$TMP/unit-deny.tbl" >"$TMP/unit.out" 2>&1
+	local rc=$?
+	sed 's/^/#   /' "$TMP/unit.out"
+	[ $rc = 0 ] || { echo "$(grep -c '^not ok' "$TMP/unit.out") of $(grep -c 'ok ' "$TMP/unit.out") cases failed: $(grep -m3 -v '^ok' "$TMP/unit.out" | tr '\n' ';')"; return 1; }
+	[ "$(grep -c '^ok' "$TMP/unit.out")" -ge 25 ] || { echo "only $(grep -c '^ok' "$TMP/unit.out") cases ran"; return 1; }
+}
+
 t_udp_10_to_10_delivered() {
 	local l0; l0=$(ctr $PINC packets_labeled)
 	local n; n=$(udp_case colby 10 munster 10 7010 50)
