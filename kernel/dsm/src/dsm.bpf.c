@@ -351,7 +351,7 @@ int dsi_ingress(struct __sk_buff *skb)
 		if (why) {
 			if (why != DSM_FORGED_FORMAT)
 				count(DSM_C_BAD_MAC);
-			return refuse_forged(cfg, why, scid, snid, 0, saddr, daddr, sport, dport, proto);
+			return refuse_forged(cfg, why, DSM_P_RECEIVE, scid, snid, 0, cfg->snid, saddr, daddr, sport, dport, proto);
 		}
 	}
 
@@ -454,15 +454,8 @@ int dsi_ingress(struct __sk_buff *skb)
 				scid = uv->scid;
 				snid = uv->snid;
 				flow_known = 1;
-				if (skc) {
-					skc->fl_set = 0;
-					skc->fl_saddr = saddr;
-					skc->fl_sport = sport;
-					skc->fl_scid = scid;
-					skc->fl_snid = snid;
-					skc->fl_ns = uv->ns;
-					skc->fl_set = 1;
-				}
+				if (skc)
+					skc_set_flow(skc, saddr, sport, scid, snid, uv->ns);
 			}
 		}
 		if (flow_known)
@@ -490,12 +483,7 @@ int dsi_ingress(struct __sk_buff *skb)
 					struct dsm_skc *c2 = bpf_sk_storage_get(&dsm_skc, fsk, 0,
 										BPF_SK_STORAGE_GET_F_CREATE);
 					if (c2) {
-						c2->fl_set = 0;
-						c2->fl_saddr = saddr;
-						c2->fl_sport = sport;
-						c2->fl_scid = scid;
-						c2->fl_snid = snid;
-						c2->fl_set = 1;
+						skc_set_flow(c2, saddr, sport, scid, snid, c2->fl_ns);
 						bpf_map_delete_elem(&dsm_flows, &fk);
 					}
 				}
@@ -553,7 +541,7 @@ int dsi_ingress(struct __sk_buff *skb)
 	}
 
 	if (forged)
-		return refuse_forged(cfg, forged, scid, snid, tgt, saddr, daddr, sport, dport, proto);
+		return refuse_forged(cfg, forged, DSM_P_RECEIVE, scid, snid, tgt, cfg->snid, saddr, daddr, sport, dport, proto);
 	if (!tgt)
 		return 1;  /* socket outside any context and port not labeled: untouched */
 	/* a genuine UDP label is the flow's label from now on, whatever the verdict (a flow whose
@@ -564,12 +552,7 @@ int dsi_ingress(struct __sk_buff *skb)
 	if (labeled && proto == IPPROTO_TCP) {
 		if ((tcpflags & 0x12) == 0x12 && skc) {
 			/* SYN-ACK on a client socket that has storage already (label-all mode) */
-			skc->fl_set = 0;
-			skc->fl_saddr = saddr;
-			skc->fl_sport = sport;
-			skc->fl_scid = scid;
-			skc->fl_snid = snid;
-			skc->fl_set = 1;
+			skc_set_flow(skc, saddr, sport, scid, snid, skc->fl_ns);
 		} else if (tcpflags & 0x02) {
 			/* SYN (server) or SYN-ACK (client): the flow's label waits in the flow cache for
 			 * the first data segment (segments labeled one by one need no flow label) */
@@ -652,22 +635,9 @@ int dsi_egress(struct __sk_buff *skb)
 	if (ihl > 20) {
 		__u32 fsnid = 0, fscid = 0;
 		if (egress_label_present(skb, ETH_HLEN, ihl & 0x3c, &fsnid, &fscid)) {
-			struct ev_args fa = {};
-			__u32 fslot = active_gen() & 1;
-			struct dsm_hdr *hh = bpf_map_lookup_elem(&dsm_hdr, &fslot);
-			count(DSM_C_FORGED);
 			count(DSM_C_SEALED);
-			fa.type = 3;
-			fa.reason = DSM_FORGED_SEALED;
-			fa.perm = DSM_P_SEND;
-			fa.src_scid = fscid;
-			fa.src_snid = fsnid;
-			fa.tgt_snid = 0;
-			fa.saddr = *(__u32 *)&b[IPH_SADDR];
-			fa.daddr = *(__u32 *)&b[IPH_DADDR];
-			fa.proto = b[IPH_PROTO];
-			fa.version = hh ? hh->version : 0;
-			emit(&fa, cfg);
+			refuse_forged(cfg, DSM_FORGED_SEALED, DSM_P_SEND, fscid, fsnid, 0, 0, *(__u32 *)&b[IPH_SADDR],
+				      *(__u32 *)&b[IPH_DADDR], 0, 0, b[IPH_PROTO]);
 			return TC_ACT_SHOT;
 		}
 	}

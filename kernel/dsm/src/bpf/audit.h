@@ -81,8 +81,9 @@ static __always_inline void emit(struct ev_args *a, struct dsm_config *cfg)
 }
 
 /* a label refused as forged: counted, audited with the reason (DSM_FORGED_*), packet dropped */
-static __always_inline int refuse_forged(struct dsm_config *cfg, __u32 why, __u32 scid, __u32 snid, __u32 tgt,
-				    __u32 saddr, __u32 daddr, __u16 sport, __u16 dport, __u32 proto)
+static __always_inline int refuse_forged(struct dsm_config *cfg, __u32 why, __u32 perm, __u32 scid, __u32 snid,
+					 __u32 tgt, __u32 tgt_snid, __u32 saddr, __u32 daddr, __u16 sport, __u16 dport,
+					 __u32 proto)
 {
 	struct ev_args a = {};
 	__u32 slot = active_gen() & 1;
@@ -93,11 +94,11 @@ static __always_inline int refuse_forged(struct dsm_config *cfg, __u32 why, __u3
 	count(DSM_C_FORGED);
 	a.type = 3;
 	a.reason = why;
-	a.perm = DSM_P_RECEIVE;
+	a.perm = perm;
 	a.src_scid = scid;
 	a.src_snid = snid;
 	a.tgt_scid = tgt;
-	a.tgt_snid = cfg->snid;
+	a.tgt_snid = tgt_snid;
 	a.saddr = saddr;
 	a.daddr = daddr;
 	a.sport = sport;

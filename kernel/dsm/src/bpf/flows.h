@@ -4,6 +4,20 @@
 #define DSM_BPF_FLOWS_H
 #include "maps.h"
 
+/* the peer's flow label in a socket's one-peer slot (fl_set brackets the write: a reader on
+ * another CPU sees a whole entry or none) */
+static __always_inline void skc_set_flow(struct dsm_skc *skc, __u32 saddr, __u16 sport, __u32 scid, __u32 snid,
+					 __u64 ns)
+{
+	skc->fl_set = 0;
+	skc->fl_saddr = saddr;
+	skc->fl_sport = sport;
+	skc->fl_scid = scid;
+	skc->fl_snid = snid;
+	skc->fl_ns = ns;
+	skc->fl_set = 1;
+}
+
 /* UDP: remember the label of the flow (peer saddr:sport -> daddr:dport) in the socket's one-peer
  * slot and in dsm_uflows; a label unchanged and recorded less than 250 ms ago is left alone
  * (labels of flows that are labeled per datagram cost no map write each) */
@@ -13,15 +27,8 @@ static __always_inline void udp_learn(struct dsm_skc *skc, __u32 saddr, __u32 da
 	if (skc && skc->fl_set && skc->fl_saddr == saddr && skc->fl_sport == sport &&
 	    skc->fl_scid == scid && skc->fl_snid == snid && now - skc->fl_ns < 250000000ull)
 		return;
-	if (skc) {
-		skc->fl_set = 0;
-		skc->fl_saddr = saddr;
-		skc->fl_sport = sport;
-		skc->fl_scid = scid;
-		skc->fl_snid = snid;
-		skc->fl_ns = now;
-		skc->fl_set = 1;
-	}
+	if (skc)
+		skc_set_flow(skc, saddr, sport, scid, snid, now);
 	struct dsm_flow_key fk = { .saddr = saddr, .daddr = daddr, .sport = sport, .dport = dport,
 				   .proto = IPPROTO_UDP };
 	struct dsm_uflow_val uv = { .scid = scid, .snid = snid, .ns = now };
