@@ -255,6 +255,16 @@ joined=0
 for _ in $(seq 30); do kc colby "dsi:nodes" | grep -q munster && { joined=1; break; }; sleep 1; done
 check "munster joined colby's Security Server" [ $joined = 1 ]
 kshow colby "dsi:nodes"
+# label keys: each node's DSM holds the key of the pair (colby, munster) and its own, from the SS
+keys_ok=0
+for _ in $(seq 50); do
+	kc_c=$("$CTL" keys --pin "${PIN[colby]}" list 2>/dev/null); kc_m=$("$CTL" keys --pin "${PIN[munster]}" list 2>/dev/null)
+	grep -q "peer 2$" <<<"$kc_c" && grep -q "peer 1$" <<<"$kc_m" && grep -q "peer 2$" <<<"$kc_m" &&
+		! grep -q "^send_epoch 0$" <<<"$kc_c$kc_m" && { keys_ok=1; break; }
+	sleep 0.2
+done
+kshow colby "dsi:label-keys"
+check "both DSMs hold the label keys of their pairs from the Security Server (wire format v2 labels)" [ $keys_ok = 1 ]
 
 # ------------------------------------------------------------------ SetSID
 say "labeling the binaries (SetSID): dsi:set-sid PhoneMania* 10, RingBell* 20 on each node"
@@ -460,8 +470,14 @@ V0=$("$CTL" counters --pin "${PIN[colby]}" | awk '$1 == "policy_version" {print 
 	sleep 0.01
 done ) &
 POLLER=$!; APPS_PIDS+=($POLLER)
+# and colby's DSM key list, polled every 10 ms: the key it shares with munster is withdrawn
+( for _ in $(seq 1500); do
+	"$CTL" keys --pin "${PIN[colby]}" list 2>/dev/null | grep -q "peer 2$" || { now >"$WORK/keys-withdrawn.at"; exit 0; }
+	sleep 0.01
+done ) &
+KPOLLER=$!; APPS_PIDS+=($KPOLLER)
 kc colby "dsi:compromised 2" >"$WORK/compromised.out"; sed 's/^/      | /' "$WORK/compromised.out"
-wait $POLLER 2>/dev/null
+wait $POLLER $KPOLLER 2>/dev/null
 # from the moment the Security Server began (the instant dsi:compromised prints, this machine's clock)
 # to the moment the poller saw colby's kernel table change (same clock, polled every 10 ms)
 T_DECLARED=$(grep -o 'declared compromised at [0-9T:.Z-]*' "$WORK/compromised.out" | awk '{print $4}' | sed 's/:$//')
@@ -471,10 +487,17 @@ info "isolation in force in colby's kernel ${ISOLATION} s after the Security Ser
 check "munster isolated from colby within 1 s (${ISOLATION} s)" \
 	awk -v i="$ISOLATION" -v d="${T_DECLARED_S:-}" 'BEGIN { exit !(d != "" && i > 0 && i <= 1.0) }'
 check "munster isolated: colby's DSM loaded the amended policy" test -s "$WORK/isolated.at"
+KEYS_OUT=$(awk -v a="${T_DECLARED_S:-0}" -v b="$(cat "$WORK/keys-withdrawn.at" 2>/dev/null || echo 0)" 'BEGIN { printf "%.3f", b - a }')
+info "the label key colby shared with munster withdrawn from colby's DSM ${KEYS_OUT} s after dsi:compromised began"
+check "munster's label key withdrawn from colby's DSM within 1 s (${KEYS_OUT} s)" \
+	awk -v i="$KEYS_OUT" -v d="${T_DECLARED_S:-}" 'BEGIN { exit !(d != "" && i > 0 && i <= 1.0) }'
 BE_SEEN=$(grep -c processing "$WORK/munster/RingBellBE.log")
 quote colby 20 9000 1500
-check "RingBell's back end on munster no longer answers colby (its labels are refused as forged)" \
-	bash -c '! grep -q "^Quote Ericsson:" "$1" && [ "$(grep -c processing "$2")" -gt "$3" ]' _ "$WORK/client.out" "$WORK/munster/RingBellBE.log" "$BE_SEEN"
+# both directions are cut: colby holds no key for munster any more (its labels towards munster carry
+# no valid MAC, so munster's DSM refuses them) and colby refuses munster's labels
+check "RingBell's back end on munster no longer answers colby (labels between them no longer verify)" \
+	bash -c '! grep -q "^Quote Ericsson:" "$1"' _ "$WORK/client.out"
+info "RingBell's back end on munster saw $(( $(grep -c processing "$WORK/munster/RingBellBE.log") - BE_SEEN )) request(s) after the compromise; munster's DSM: labels_bad_mac $("$CTL" counters --pin "${PIN[munster]}" | awk '$1 == "labels_bad_mac" {print $2}')"
 info "colby's DSM: forged_labels $("$CTL" counters --pin "${PIN[colby]}" | awk '$1 == "forged_labels" {print $2}')"
 
 # ------------------------------------------------------------------ figures
