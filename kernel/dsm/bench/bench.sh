@@ -230,7 +230,7 @@ prog_costs() {
 	iperf_once 7101 >/dev/null
 	sysctl -qw kernel.bpf_stats_enabled=$OLD_STATS 2>/dev/null
 	for pin in $PINC $PINM; do
-		for p in dsi_egress dsi_ingress dsi_sock_create dsi_connect4 dsi_sendmsg4; do
+		for p in dsi_egress dsi_ingress dsi_port_guard dsi_sock_create dsi_connect4 dsi_sendmsg4; do
 			bpftool prog show pinned $pin/prog_$p 2>/dev/null | awk -v n="$(basename $pin)/$p" '
 				{ for (i = 1; i < NF; i++) { if ($i == "run_time_ns") t = $(i+1); if ($i == "run_cnt") c = $(i+1) } }
 				END { if (c > 0) printf "  %-26s %10d runs %8.1f ns/run\n", n, c, t / c }'
