@@ -3,13 +3,14 @@
 #   rsyslog, rsyslog-gnutls: a real syslog receiver (RFC 5424 over TCP and TLS) for the
 #   dsi-service-auditing forwarding tests. The tests start their own rsyslogd on loopback with a
 #   generated config; the system's rsyslog service is neither configured nor started here.
+#   systemd: systemd-analyze, which checks the node's service unit (scripts/test-service.sh).
 set -euo pipefail
 if [ "$(id -u)" -ne 0 ]; then
     echo "[install-test-deps] not root: skipping (rsyslog tests will be skipped)" >&2
     exit 0
 fi
 missing=()
-for p in rsyslog rsyslog-gnutls openssl; do
+for p in rsyslog rsyslog-gnutls openssl systemd; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
