@@ -38,6 +38,12 @@ public interface SecurityServer {
 
     ServerStatus status();
 
+    /** Joins accepted since this Security Server started (not persisted: 0 after a restart). */
+    long joinsSinceStart();
+
+    /** Nodes declared compromised since this Security Server started (each declaration counts once). */
+    long compromisesSinceStart();
+
     /** The label key epochs held and what each node acknowledged holding (no key material). */
     LabelKeyStatus labelKeys();
 

@@ -96,6 +96,9 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
     });
     private final Map<Integer, Instant> heartbeats = new ConcurrentHashMap<>();
     private final Object ackMonitor = new Object();
+    /** Counted since start, for {@link #joinsSinceStart()} and {@link #compromisesSinceStart()}. */
+    private final java.util.concurrent.atomic.AtomicLong joins = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong compromises = new java.util.concurrent.atomic.AtomicLong();
     private volatile Credentials credentials;
     private volatile SccServer server;
     private volatile JoinServer joinServer;
@@ -622,6 +625,7 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
         store.putNode(new NodeRecord(snid, request.nodeName(), address, NodeState.JOINED,
                 0, null, prev == null ? null : prev.lastHeartbeat(), certs.channel().getNotAfter().toInstant(),
                 Instant.now()));
+        joins.incrementAndGet();
         labelKeys.membershipChanged(); // every node gets its pair with the new one
         return certs;
     }
@@ -669,6 +673,7 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
         }
         int revoked = ca.revokeNode(snid, CRLReason.KEY_COMPROMISE).size();
         store.addCompromised(snid);
+        compromises.incrementAndGet();
         NodeRecord rec = store.node(snid).orElse(new NodeRecord(snid, "?", "", NodeState.COMPROMISED, 0, null, null,
                 null, null));
         store.putNode(rec.withState(NodeState.COMPROMISED));
@@ -753,6 +758,16 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
             return a.getHostString() + ":" + a.getPort();
         }
         return joinError == null ? "not started" : joinError;
+    }
+
+    @Override
+    public long joinsSinceStart() {
+        return joins.get();
+    }
+
+    @Override
+    public long compromisesSinceStart() {
+        return compromises.get();
     }
 
     @Override

@@ -71,7 +71,8 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
     private final Supplier<AuditAnchor> anchor;
     private long lastCheckpointMillis;
     private long checkpointedSeq = -1;
-    private String lastProblem;
+    /** The last integrity problem reported (null: none since start); written by the writer thread. */
+    private volatile String lastProblem;
     static final String CHECKPOINT_FILE = "checkpoint";
     static final String FORWARDED_FILE = "forwarded";
 
@@ -465,6 +466,16 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
     @Override
     public long dropped() {
         return droppedTotal.get();
+    }
+
+    /** For {@link AuditingStats}: the journal now. */
+    Journal journal() {
+        return journal;
+    }
+
+    /** For {@link AuditingStats}: the last integrity problem reported since start, null when none. */
+    String lastIntegrityProblem() {
+        return lastProblem;
     }
 
     @Override

@@ -62,6 +62,8 @@ public class AuditingComponent {
         }
     }
     private ServiceRegistration<?> registration;
+    /** {@link AuditingStatsMBean} for Karaf's JMX whiteboard. */
+    private ServiceRegistration<?> statsRegistration;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -97,6 +99,8 @@ public class AuditingComponent {
         props.put("service.description", "DSI auditing service: audit journal, detectors, syslog forwarding");
         registration = ctx.registerService(new String[] {AuditService.class.getName(), DsmEventListener.class.getName()},
                 runtime, props);
+        statsRegistration = ctx.registerService(AuditingStatsMBean.class, new AuditingStats(runtime),
+                new Hashtable<>(Map.of("jmx.objectname", AuditingStats.OBJECT_NAME)));
         LOG.info("Auditing service {} started: journal {}, {} denials per flow within {} s raise an alarm, syslog {}",
                 props.get("dsi.service.version"), s.dir(), s.denialCount(), s.windowSeconds(),
                 s.syslogEnabled() ? s.syslogTarget() : "off");
@@ -109,6 +113,14 @@ public class AuditingComponent {
 
     @Deactivate
     void deactivate() {
+        if (statsRegistration != null) {
+            try {
+                statsRegistration.unregister();
+            } catch (IllegalStateException ignored) {
+                // already gone with the bundle
+            }
+            statsRegistration = null;
+        }
         if (registration != null) {
             try {
                 registration.unregister();
