@@ -801,15 +801,26 @@ int dsi_port_guard(struct __sk_buff *skb)
 
 	if (!cfg)
 		return TC_ACT_OK;
-	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		if (bpf_skb_load_bytes(skb, ETH_HLEN, h, 20) || (h[0] >> 4) != 4)
+	{   /* no labeled port on this node (an array lookup, inlined): nothing to guard */
+		__u32 slot = active_gen() & 1;
+		struct dsm_hdr *hh = bpf_map_lookup_elem(&dsm_hdr, &slot);
+		if (!hh || !hh->local_labels)
 			return TC_ACT_OK;
-		if (((h[6] << 8) | h[7]) & 0x1fff)
+	}
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+		if (data + ETH_HLEN + IPV4_HLEN <= data_end)   /* headers linear: no helper call */
+			__builtin_memcpy(h, data + ETH_HLEN, IPV4_HLEN);
+		else if (bpf_skb_load_bytes(skb, ETH_HLEN, h, IPV4_HLEN))
+			return TC_ACT_OK;
+		if ((h[0] >> 4) != 4)
+			return TC_ACT_OK;
+		if (be16_at(h + IPH_FRAG_OFF) & 0x1fff)
 			return TC_ACT_OK;   /* no ports in a non-first fragment; the first one decides */
-		proto = h[9];
+		proto = h[IPH_PROTO];
 		l4off = ETH_HLEN + (h[0] & 0x0f) * 4;
-		__builtin_memcpy(&t.ipv4.saddr, &h[12], 4);
-		__builtin_memcpy(&t.ipv4.daddr, &h[16], 4);
+		__builtin_memcpy(&t.ipv4.saddr, &h[IPH_SADDR], 4);
+		__builtin_memcpy(&t.ipv4.daddr, &h[IPH_DADDR], 4);
 		tlen = sizeof(t.ipv4);
 	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		if (bpf_skb_load_bytes(skb, ETH_HLEN, h, 40))

@@ -89,7 +89,7 @@ struct dsm_hdr {              /* one per slot */
 	__u32 default_mask;
 	__u32 external_mask;
 	__u32 loaded;
-	__u32 pad;
+	__u32 local_labels;   /* entries of dsm_lsl in this slot: 0 = no labeled port on this node */
 };
 
 struct dsm_ctx_key  { __u32 slot; __u32 scid; };            /* -> __u32 flags */

@@ -106,6 +106,7 @@ int dsm_load_table(dsm_node *n, const void *table, size_t len)
 	uint64_t total = HDR_LEN, gen;
 	uint32_t slot, z = 0;
 	struct dsm_hdr h;
+	uint32_t local_labels = 0;   /* this node's socket labels (the port guard runs only with some) */
 	void *k = NULL, *v = NULL, *k2 = NULL, *v2 = NULL;
 	int r = 0;
 
@@ -263,6 +264,7 @@ int dsm_load_table(dsm_node *n, const void *table, size_t len)
 					lv[m++] = ((struct dsm_sl_val *)v)[i];
 				}
 				r = put_batch(n->fd[M_LSL], lk, lv, sizeof(*lk), sizeof(*lv), m, "local socket label");
+				local_labels += m;
 			}
 			if (r)
 				goto out;
@@ -275,6 +277,7 @@ int dsm_load_table(dsm_node *n, const void *table, size_t len)
 	h.default_mask = le32(t + 48);
 	h.external_mask = le32(t + 52);
 	h.loaded = 1;
+	h.local_labels = local_labels;
 	if (bpf_map_update_elem(n->fd[M_HDR], &slot, &h, BPF_ANY)) {
 		r = dsm_set_err(errno, "write table header: %s", strerror(errno));
 		goto out;
