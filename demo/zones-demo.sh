@@ -88,6 +88,7 @@ cleanup() {
 	[ -n "${CGBASE:-}" ] && [ -d "$CGBASE/dsi-demo-$ID" ] && find "$CGBASE/dsi-demo-$ID" -depth -type d -exec rmdir {} \; 2>/dev/null
 	[ -d "/sys/fs/bpf/dsi-demo-$ID" ] && rm -rf "/sys/fs/bpf/dsi-demo-$ID"
 	[ -n "$WORK" ] && [ -d "$WORK" ] && rm -rf "$WORK"
+	[ -n "${PROMDIR:-}" ] && [ -d "$PROMDIR" ] && rm -rf "$PROMDIR"
 	local left=""
 	ip netns list 2>/dev/null | grep -qE '^(colby|munster)( |$)' && left="$left namespaces"
 	[ -e "/sys/fs/bpf/dsi-demo-$ID" ] && left="$left pins"
@@ -161,6 +162,7 @@ for n in "${NODES[@]}"; do
 	cfg $n org.apache.karaf.shell sshPort ${SSH[$n]}
 	cfg $n org.apache.karaf.management rmiRegistryPort $((SSH[$n] + 100))
 	cfg $n org.apache.karaf.management rmiServerPort $((SSH[$n] + 200))
+	cfg $n org.ops4j.pax.web org.osgi.service.http.port $((SSH[$n] + 300))   # /metrics (dsi-metrics)
 	cfg $n org.opendsi.node snid ${SNID[$n]}
 	cfg $n org.opendsi.node name $n
 	cfg $n org.opendsi.node address ${IP[$n]}
@@ -201,6 +203,59 @@ for n in "${NODES[@]}"; do
 	info "$n: Karaf up after $(since $T_START) s (pid ${KPID[$n]})"
 	kc $n "dsi:dsm" | head -5 | sed 's/^/      /'
 done
+
+# ------------------------------------------------------------------ metrics: a real Prometheus
+# both nodes serve /metrics (feature dsi-metrics, Karaf's HTTP service on loopback); a Prometheus
+# server from Debian's package, started here on a private port as nobody, scrapes them every second
+PROM=""
+for n in "${NODES[@]}"; do kc $n "feature:install dsi-metrics" >/dev/null; done
+metrics_ok=1
+for n in "${NODES[@]}"; do
+	got=0
+	for _ in $(seq 40); do curl -sf "http://127.0.0.1:$((SSH[$n] + 300))/metrics" | grep -q '^dsi_dsm_available' && { got=1; break; }; sleep 0.5; done
+	[ $got = 1 ] || metrics_ok=0
+done
+check "both nodes serve their metrics (feature dsi-metrics, 127.0.0.1:$((SSH[colby] + 300)) and :$((SSH[munster] + 300)))" [ $metrics_ok = 1 ]
+if ! command -v prometheus >/dev/null; then
+	info "SKIP the Prometheus checks: no prometheus binary (apt-get install prometheus; ./dsi setup installs it)"
+else
+	PROM_PORT=$((19390 + RANDOM % 500))
+	# its own directory, owned by nobody ($WORK is 0700)
+	PROMDIR=$(mktemp -d /tmp/dsi-demo-prom-$ID.XXXX); mkdir -p "$PROMDIR/data"; chown -R 65534:65534 "$PROMDIR"
+	cat >"$PROMDIR/prom.yml" <<PROMCFG
+global: {scrape_interval: 1s, scrape_timeout: 1s}
+scrape_configs:
+  - job_name: dsi
+    static_configs:
+      - targets: ['127.0.0.1:$((SSH[colby] + 300))', '127.0.0.1:$((SSH[munster] + 300))']
+PROMCFG
+	setpriv --reuid=65534 --regid=65534 --clear-groups prometheus --config.file="$PROMDIR/prom.yml" \
+		--storage.tsdb.path="$PROMDIR/data" --web.listen-address=127.0.0.1:$PROM_PORT \
+		--storage.tsdb.retention.time=1h >"$WORK/prometheus.log" 2>&1 &
+	PROM_PID=$!; APPS_PIDS+=($PROM_PID)
+	PROM=http://127.0.0.1:$PROM_PORT
+	up=0
+	for _ in $(seq 60); do curl -sf "$PROM/-/ready" >/dev/null && { up=1; break; }; kill -0 $PROM_PID 2>/dev/null || break; sleep 0.5; done
+	[ $up = 1 ] || { tail -5 "$WORK/prometheus.log"; PROM=""; }
+	check "a Prometheus server is up to scrape the nodes" [ $up = 1 ]
+	info "Prometheus $(prometheus --version 2>&1 | head -1 | awk '{print $3}') on $PROM scraping both nodes every second"
+fi
+# prom_q QUERY: the value of a one-sample instant query ("" when none)
+prom_q() {
+	curl -sf "$PROM/api/v1/query" --data-urlencode "query=$1" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["data"]["result"]
+print(r[0]["value"][1] if len(r) == 1 else "")' 2>/dev/null
+}
+# prom_all QUERY: "snid=value" for every series of a query
+prom_all() {
+	curl -sf "$PROM/api/v1/query" --data-urlencode "query=$1" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["data"]["result"]
+print(" ".join("%s=%s" % (s["metric"].get("snid", "?"), s["value"][1]) for s in sorted(r, key=lambda s: s["metric"].get("snid", ""))))' 2>/dev/null
+}
+# prom_wait QUERY: the value once Prometheus has one (up to 30 s: its first scrape comes ~5 s after start)
+prom_wait() { local v; for _ in $(seq 60); do v=$(prom_q "$1"); [ -n "$v" ] && { echo "$v"; return; }; sleep 0.5; done; }
 
 # ------------------------------------------------------------------ helpers for the applications
 # run_in NODE SCID CMD...: CMD in context SCID of NODE, inside NODE's namespace, from NODE's demo
@@ -411,6 +466,7 @@ recs() { kc munster "dsi:audit --denied --limit 1000000" | awk -F'|' '$3 ~ /DENY
 svc_line() { kc munster "dsi:services --no-format" | awk -v t="$1" '$1 == t'; }
 sleep 1
 D0=$(den); read -r R0 S0 <<<"$(recs)"; BE_SEEN=$(grep -c processing "$WORK/munster/RingBellBE.log")
+[ -n "$PROM" ] && P_D0=$(prom_wait 'dsi_dsm_packets_denied_total{snid="2"}')
 info "[colby]\$ udpflood.py 10.77.0.2 9001 1000 ...    # outside every context, one flow: denied by munster"
 rm -f "$WORK/flood.stop"
 outside colby python3 "$ROOT/demo/tools/udpflood.py" 10.77.0.2 9001 1000 "$WORK/flood.stop" >"$WORK/flood.out" 2>&1 &
@@ -439,6 +495,21 @@ sleep 1
 kshow munster "dsi:services"
 kshow munster "feature:list -i" | grep -E "dsi-service-(auditing|access-control)"
 D1=$(den); read -r R1 S1 <<<"$(recs)"
+if [ -n "$PROM" ]; then
+	P_D1=""
+	for _ in $(seq 20); do   # a scrape after the flood: within a few seconds
+		P_D1=$(prom_q 'dsi_dsm_packets_denied_total{snid="2"}')
+		awk -v a="${P_D0:-x}" -v b="${P_D1:-0}" -v d="$D1" 'BEGIN { exit !(a != "x" && b >= d && b > a) }' && break
+		sleep 0.5
+	done
+	info "Prometheus: munster's dsi_dsm_packets_denied_total ${P_D0:-?} before the flow, ${P_D1:-?} after (its DSM: $D0 -> $D1)"
+	check "Prometheus sees munster's denial counter rise with the denied flow" \
+		awk -v a="${P_D0:-x}" -v b="${P_D1:-0}" -v d="$D1" 'BEGIN { exit !(a != "x" && b >= d && b > a) }'
+	PV=$(prom_q 'dsi_ss_policy_version'); ACKED=$(prom_all 'dsi_ss_node_acked_policy_version')
+	info "Prometheus: policy version ${PV:-?} on the Security Server; acked per node (snid=version): ${ACKED:-none}"
+	check "Prometheus has the acked policy version of each node, munster's included, all at the Security Server's ${PV:-?}" \
+		bash -c '[ -n "$1" ] && [[ " $2" == *" 2=$1"* ]] && ! tr " " "\n" <<<"$2" | grep -v "=$1\$" | grep -q .' _ "$PV" "$ACKED"
+fi
 for _ in $(seq 20); do   # the DSM's events reach the journal asynchronously: wait (bounded) until they all did
 	[ $((R1 - R0 + S1 - S0)) -ge $((D1 - D0)) ] && break
 	sleep 0.5

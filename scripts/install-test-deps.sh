@@ -4,13 +4,15 @@
 #   dsi-service-auditing forwarding tests. The tests start their own rsyslogd on loopback with a
 #   generated config; the system's rsyslog service is neither configured nor started here.
 #   systemd: systemd-analyze, which checks the node's service unit (scripts/test-service.sh).
+#   prometheus: a real Prometheus server the demo starts on a private port to scrape both nodes
+#   (the package's own service is not started: policy-rc.d below).
 set -euo pipefail
 if [ "$(id -u)" -ne 0 ]; then
     echo "[install-test-deps] not root: skipping (rsyslog tests will be skipped)" >&2
     exit 0
 fi
 missing=()
-for p in rsyslog rsyslog-gnutls openssl systemd; do
+for p in rsyslog rsyslog-gnutls openssl systemd prometheus; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
