@@ -98,6 +98,35 @@ public interface Dsm {
         throw new DsmException("this DSM does not authenticate labels", DsmException.EOPNOTSUPP);
     }
 
+    /**
+     * How installing a key set into a node's DSM went, for the acknowledgement to the Security
+     * Server: {@code why} is null when the keys are in the kernel; {@code checksNone} says that this
+     * DSM checks no label (none bound, unavailable, no label authentication), so a rotation need not
+     * wait for it.
+     */
+    record LabelKeyInstall(boolean inKernel, boolean checksNone, String why) {
+    }
+
+    /** Installs the key set into {@code dsm} (which may be null: no DSM on this node) and says how it went. */
+    static LabelKeyInstall installLabelKeys(Dsm dsm, int sendEpoch, List<LabelKey> keys) {
+        if (dsm == null) {
+            return new LabelKeyInstall(false, true, "no DSM on this node");
+        }
+        if (!dsm.isAvailable()) {
+            return new LabelKeyInstall(false, true,
+                    "DSM unavailable: " + dsm.status().reason() + " (node runs in audit-only mode)");
+        }
+        try {
+            dsm.installLabelKeys(sendEpoch, keys);
+            return new LabelKeyInstall(true, false, null);
+        } catch (DsmException e) {
+            boolean checksNone = e.unsupported() || e instanceof DsmUnavailableException;
+            return new LabelKeyInstall(false, checksNone, (checksNone ? "" : "the DSM refused them: ") + e.getMessage());
+        } catch (RuntimeException e) {
+            return new LabelKeyInstall(false, false, "the DSM failed: " + e);
+        }
+    }
+
     /** One label key: epoch (only its low 8 bits travel), the peer's SnID, 16 key bytes. */
     record LabelKey(int epoch, int peerSnid, byte[] key) {
         public LabelKey {

@@ -13,8 +13,6 @@ import org.opendsi.cluster.protocol.ClusterMessages.LabelKeySet;
 import org.opendsi.cluster.protocol.ClusterMessages.LabelKeysAck;
 import org.opendsi.cluster.protocol.Json;
 import org.opendsi.dsm.Dsm;
-import org.opendsi.dsm.DsmException;
-import org.opendsi.dsm.DsmUnavailableException;
 import org.opendsi.keys.SecureFiles;
 import org.opendsi.sm.ManagerLabelKeys;
 import org.slf4j.Logger;
@@ -93,34 +91,18 @@ final class LabelKeyHolder {
     }
 
     private LabelKeysAck install(LabelKeySet set) {
-        Dsm d = dsm.get();
-        String why;
-        List<Integer> holds;
-        if (d == null) {
-            why = "no DSM on this node";
-            holds = set.epochs();
-        } else if (!d.isAvailable()) {
-            why = "DSM unavailable: " + d.status().reason() + " (node runs in audit-only mode)";
-            holds = set.epochs();
-        } else {
-            try {
-                d.installLabelKeys(set.sendEpoch(), set.keys().stream()
-                        .map(k -> new Dsm.LabelKey(k.epoch(), k.peer(), k.key())).toList());
-                installed = set.epochs();
-                inKernel = true;
-                error = null;
-                LOG.info("Security Manager: label keys installed: send epoch {}, epochs {}, {} key(s)",
-                        set.sendEpoch(), set.epochs(), set.keys().size());
-                return new LabelKeysAck(set.sendEpoch(), set.epochs(), null);
-            } catch (DsmException e) {
-                boolean checksNone = e.unsupported() || e instanceof DsmUnavailableException;
-                why = (checksNone ? "" : "the DSM refused them: ") + e.getMessage();
-                holds = checksNone ? set.epochs() : installed;
-            } catch (RuntimeException e) {
-                why = "the DSM failed: " + e;
-                holds = installed;
-            }
+        Dsm.LabelKeyInstall r = Dsm.installLabelKeys(dsm.get(), set.sendEpoch(), set.keys().stream()
+                .map(k -> new Dsm.LabelKey(k.epoch(), k.peer(), k.key())).toList());
+        if (r.inKernel()) {
+            installed = set.epochs();
+            inKernel = true;
+            error = null;
+            LOG.info("Security Manager: label keys installed: send epoch {}, epochs {}, {} key(s)",
+                    set.sendEpoch(), set.epochs(), set.keys().size());
+            return new LabelKeysAck(set.sendEpoch(), set.epochs(), null);
         }
+        String why = r.why();
+        List<Integer> holds = r.checksNone() ? set.epochs() : installed;
         inKernel = false;
         String was = error;
         error = "label keys (send epoch " + set.sendEpoch() + ", epochs " + set.epochs() + ") not in the kernel: " + why;

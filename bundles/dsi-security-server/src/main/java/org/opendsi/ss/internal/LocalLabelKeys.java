@@ -6,8 +6,6 @@ import java.util.function.Supplier;
 import org.opendsi.cluster.protocol.ClusterMessages.LabelKeySet;
 import org.opendsi.cluster.protocol.ClusterMessages.LabelKeysAck;
 import org.opendsi.dsm.Dsm;
-import org.opendsi.dsm.DsmException;
-import org.opendsi.dsm.DsmUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,29 +31,15 @@ final class LocalLabelKeys {
     }
 
     LabelKeysAck install(LabelKeySet set) {
-        Dsm d = dsm.get();
-        if (d == null) {
-            return new LabelKeysAck(set.sendEpoch(), set.epochs(), "no DSM on this node");
-        }
-        try {
-            if (!d.isAvailable()) {
-                // audit-only node: it checks no label, so it drops nothing for want of a key
-                return new LabelKeysAck(set.sendEpoch(), set.epochs(), "DSM unavailable: " + d.status().reason());
-            }
-            d.installLabelKeys(set.sendEpoch(), set.keys().stream()
-                    .map(k -> new Dsm.LabelKey(k.epoch(), k.peer(), k.key())).toList());
+        Dsm.LabelKeyInstall r = Dsm.installLabelKeys(dsm.get(), set.sendEpoch(), set.keys().stream()
+                .map(k -> new Dsm.LabelKey(k.epoch(), k.peer(), k.key())).toList());
+        if (r.inKernel()) {
             installed = set.epochs();
-            return new LabelKeysAck(set.sendEpoch(), set.epochs(), null);
-        } catch (DsmException e) {
+        } else {
             // the authority logs it (once per cause) with the acknowledgement
             LOG.debug("Label keys of this node (send epoch {}, epochs {}) not installed in its DSM: {}", set.sendEpoch(),
-                    set.epochs(), e.getMessage());
-            // a DSM that does not authenticate labels (or is unavailable) checks none: it is no laggard either
-            boolean checksNone = e.unsupported() || e instanceof DsmUnavailableException;
-            return new LabelKeysAck(set.sendEpoch(), checksNone ? set.epochs() : installed, e.getMessage());
-        } catch (RuntimeException e) {
-            LOG.warn("Label keys of this node not installed in its DSM: {}", e.toString());
-            return new LabelKeysAck(set.sendEpoch(), installed, "the DSM failed: " + e);
+                    set.epochs(), r.why());
         }
+        return new LabelKeysAck(set.sendEpoch(), r.inKernel() || r.checksNone() ? set.epochs() : installed, r.why());
     }
 }
