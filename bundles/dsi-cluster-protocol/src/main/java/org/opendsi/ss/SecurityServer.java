@@ -10,6 +10,9 @@ import java.util.List;
  */
 public interface SecurityServer {
 
+    /** How far back {@link #denials} reaches. */
+    java.time.Duration DENIAL_WINDOW = java.time.Duration.ofMinutes(15);
+
     /** Every node on record, by SnID. */
     List<NodeRecord> nodes();
 
@@ -53,4 +56,16 @@ public interface SecurityServer {
      * a rotation already under way. The future completes with the new epoch once it is being handed out.
      */
     java.util.concurrent.CompletableFuture<Integer> rotateLabelKeys();
+
+    /**
+     * The denials the nodes' auditing services journaled at or after {@code since} (at most the
+     * last {@link #DENIAL_WINDOW}), per flow and reporting node, counts summed over that time.
+     */
+    java.util.List<DenialFlow> denials(java.time.Instant since);
+
+    /**
+     * Calls the listener with each batch of denials as it reaches the Security Server (counts are the
+     * batch's own), on the feed's thread: return quickly. Closing the handle stops the calls.
+     */
+    AutoCloseable followDenials(java.util.function.Consumer<java.util.List<DenialFlow>> listener);
 }

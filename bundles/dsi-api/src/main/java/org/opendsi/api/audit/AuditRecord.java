@@ -80,4 +80,9 @@ public record AuditRecord(long seq, Instant time, String type, String node, Stri
     public boolean denied() {
         return DENIALS.contains(type);
     }
+
+    /** Whether records of this type are denials ({@link #denied()}). */
+    public static boolean isDenialType(String type) {
+        return type != null && DENIALS.contains(type);
+    }
 }

@@ -37,6 +37,12 @@ public final class ClusterTopics {
     /** SM -> SS (ALARM lane): what the node holds after a label key set ({@link ClusterMessages.LabelKeysAck}). */
     public static final String LABEL_KEYS_ACK = "dsi/label-keys-ack";
 
+    /**
+     * SM -> SS (BULK lane), at most twice a second while the node's auditing journals denials: what it
+     * denied, per flow ({@link DenialDigest}), for the Security Server's live view of the cluster.
+     */
+    public static final String DENIALS = "dsi/denials";
+
     private ClusterTopics() {
     }
 }

@@ -148,6 +148,7 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         long hb = cfg.heartbeatSeconds();
         executor.scheduleWithFixedDelay(this::publishStatus, hb, hb, TimeUnit.SECONDS);
         executor.scheduleWithFixedDelay(this::flushAlarms, 5, 5, TimeUnit.SECONDS);
+        executor.scheduleWithFixedDelay(this::sendDenials, DENIAL_FLUSH_MS, DENIAL_FLUSH_MS, TimeUnit.MILLISECONDS);
         executor.scheduleWithFixedDelay(this::renewIfDue, renewalCheckDelay.toMillis(), renewalCheckPeriod.toMillis(),
                 TimeUnit.MILLISECONDS);
     }
@@ -452,6 +453,33 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         }
         cl.publish(ClusterTopics.POLICY_ACK, ClusterMessages.encode(new ClusterMessages.PolicyAck(version, error)),
                 SccPriority.CONTROL).exceptionally(e -> null);
+    }
+
+    /** This node's denials, as its auditing journals them (null: none followed). */
+    private volatile org.opendsi.cluster.protocol.DenialDigest denials;
+    /** How often denials go to the Security Server's view: twice a second keeps its view within 2 s of the kernel. */
+    static final long DENIAL_FLUSH_MS = 500;
+
+    /** Where this node's denials are collected for the Security Server's view. */
+    void denials(org.opendsi.cluster.protocol.DenialDigest digest) {
+        denials = digest;
+    }
+
+    /**
+     * Sends what the digest holds on the BULK lane (alarms and policy go first). While disconnected the
+     * digest keeps counting (bounded) and goes with the first report after the reconnection.
+     */
+    private void sendDenials() {
+        org.opendsi.cluster.protocol.DenialDigest d = denials;
+        SccClient cl = client;
+        if (d == null || d.isEmpty() || cl == null || cl.state() != SccConnectionState.CONNECTED) {
+            return;
+        }
+        cl.publish(ClusterTopics.DENIALS, org.opendsi.cluster.protocol.DenialDigest.encode(d.take()), SccPriority.BULK)
+                .exceptionally(e -> {
+                    LOG.debug("denial report not sent: {}", e.toString());
+                    return null;
+                });
     }
 
     private void publishStatus() {

@@ -64,6 +64,19 @@ public class SecurityManagerComponent {
         }
     }
 
+    /** This node's denials, sent to the Security Server's view (auditing bound and unbound at any time). */
+    private final org.opendsi.cluster.protocol.AuditDenials auditDenials = new org.opendsi.cluster.protocol.AuditDenials();
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindAudit")
+    void bindAudit(org.opendsi.api.audit.AuditService a) {
+        auditDenials.bind(a);
+    }
+
+    void unbindAudit(org.opendsi.api.audit.AuditService a) {
+        auditDenials.unbind(a);
+    }
+
     private void dsmChanged() {
         ManagerRuntime rt = runtime;
         if (rt != null) {
@@ -89,6 +102,7 @@ public class SecurityManagerComponent {
     @Deactivate
     synchronized void deactivate() {
         stop();
+        auditDenials.close();
     }
 
     private void configure(Map<String, Object> props) {
@@ -104,6 +118,7 @@ public class SecurityManagerComponent {
             return;
         }
         ManagerRuntime rt = new ManagerRuntime(cfg, policyService, transport, keyManagement.nodeKeys(), () -> dsm);
+        rt.denials(auditDenials.digest());
         rt.start();
         runtime = rt;
         Hashtable<String, Object> p = new Hashtable<>();

@@ -91,6 +91,19 @@ public class SecurityServerComponent {
         }
     }
 
+    /** This node's own denials, for the cluster's view (its auditing bound and unbound at any time). */
+    private final org.opendsi.cluster.protocol.AuditDenials auditDenials = new org.opendsi.cluster.protocol.AuditDenials();
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindAudit")
+    void bindAudit(org.opendsi.api.audit.AuditService a) {
+        auditDenials.bind(a);
+    }
+
+    void unbindAudit(org.opendsi.api.audit.AuditService a) {
+        auditDenials.unbind(a);
+    }
+
     private void localDsmChanged() {
         ServerRuntime rt = runtime;
         if (rt != null) {
@@ -112,6 +125,7 @@ public class SecurityServerComponent {
     @Deactivate
     synchronized void deactivate() {
         stop();
+        auditDenials.close();
     }
 
     private void configure(Map<String, Object> props) {
@@ -149,6 +163,7 @@ public class SecurityServerComponent {
         pending = null;
         ServerRuntime rt = new ServerRuntime(cfg, policyService, transport, new FileServerStore(cfg.dataDir().resolve("ss")),
                 ca, keySettings, () -> dsm);
+        rt.localDenials(auditDenials.digest());
         rt.start();
         runtime = rt;
         Hashtable<String, Object> p = new Hashtable<>();

@@ -78,6 +78,10 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
     private static final Logger LOG = LoggerFactory.getLogger(ServerRuntime.class);
     /** How long dsi:compromised waits for the other nodes' acks. */
     static final Duration ISOLATION_WAIT = Duration.ofSeconds(5);
+    /** Flows {@link #denials} keeps: a flood of distinct flows evicts the quietest. */
+    static final int MAX_DENIAL_FLOWS = 4096;
+    /** How often this node's own denials join the view (the managers send theirs as often). */
+    static final Duration DENIAL_FLUSH = Duration.ofMillis(500);
 
     private record Current(SignedPolicy envelope, byte[] xml) {
     }
@@ -111,6 +115,11 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
      * {@link #start()}) only so that tests with certificates valid for seconds can run it more often.
      */
     private volatile Duration housekeepingInterval = Duration.ofHours(1);
+    /** Denials the nodes report (and this node's own), for {@link #denials} and the live view. */
+    private final DenialWindow denialWindow = new DenialWindow(DENIAL_WINDOW, MAX_DENIAL_FLOWS,
+            java.time.Clock.systemUTC());
+    /** This node's own denials, drained into {@link #denialWindow} (null: none followed). */
+    private volatile org.opendsi.cluster.protocol.DenialDigest localDenials;
 
     public ServerRuntime(NodeConfig cfg, PolicyService policyService, SccTransport transport, ServerStore store,
             ClusterCa ca) {
@@ -211,6 +220,8 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
         }
         long hk = housekeepingInterval.toMillis();
         executor.scheduleWithFixedDelay(this::housekeeping, hk, hk, TimeUnit.MILLISECONDS);
+        long df = DENIAL_FLUSH.toMillis();
+        executor.scheduleWithFixedDelay(this::flushLocalDenials, df, df, TimeUnit.MILLISECONDS);
         LOG.info("Security Server of cluster '{}' started (role {}, root {}); SCC {}, join {}", cfg.cluster(),
                 cfg.role().label(), ca.rootFingerprint(), sccAddress(), joinAddress());
     }
@@ -239,6 +250,7 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
         });
         s.subscribe(ClusterTopics.POLICY_ACK, this::onAck);
         s.subscribe(ClusterTopics.STATUS, this::onStatus);
+        s.subscribe(ClusterTopics.DENIALS, this::onDenials);
         s.subscribe(ClusterTopics.LABEL_KEYS_ACK, (peer, m) -> snidOf(peer).ifPresent(n -> {
             try {
                 labelKeys.onAck(n, ClusterMessages.labelKeysAck(m.payload()));
@@ -768,6 +780,52 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
     @Override
     public long compromisesSinceStart() {
         return compromises.get();
+    }
+
+    /** This node's own denials (its auditing followed by the component), or null. */
+    void localDenials(org.opendsi.cluster.protocol.DenialDigest digest) {
+        localDenials = digest;
+    }
+
+    private void flushLocalDenials() {
+        org.opendsi.cluster.protocol.DenialDigest d = localDenials;
+        if (d != null && !d.isEmpty()) {
+            org.opendsi.cluster.protocol.DenialDigest.Report r = d.take().attributedTo(cfg.snid());
+            denialWindow.add(r.flows(), r.unattributed());
+        }
+    }
+
+    /**
+     * A node's denial report: every flow is attributed to the node of the channel it came on, so a node
+     * can speak only for its own DSM; a compromised node is not heard.
+     */
+    private void onDenials(SccPeer peer, SccMessage m) {
+        Optional<Integer> snid = snidOf(peer);
+        if (snid.isEmpty() || store.compromised().contains(snid.get())) {
+            return;
+        }
+        try {
+            org.opendsi.cluster.protocol.DenialDigest.Report r =
+                    org.opendsi.cluster.protocol.DenialDigest.decode(m.payload(), snid.get());
+            denialWindow.add(r.flows(), r.unattributed());
+        } catch (RuntimeException e) {
+            LOG.warn("Node {}: malformed denial report: {}", Integer.toUnsignedString(snid.get()), e.toString());
+        }
+    }
+
+    @Override
+    public List<org.opendsi.ss.DenialFlow> denials(Instant since) {
+        return denialWindow.since(since);
+    }
+
+    @Override
+    public AutoCloseable followDenials(java.util.function.Consumer<List<org.opendsi.ss.DenialFlow>> listener) {
+        return denialWindow.follow(listener);
+    }
+
+    /** Denials nodes counted without naming their flow (their report was full), since start. */
+    long unattributedDenials() {
+        return denialWindow.unattributed();
     }
 
     @Override

@@ -85,6 +85,16 @@ class SecurityServerStatsTest {
         public CompletableFuture<Integer> rotateLabelKeys() {
             throw new UnsupportedOperationException();
         }
+
+        @Override
+        public List<org.opendsi.ss.DenialFlow> denials(java.time.Instant since) {
+            return List.of();
+        }
+
+        @Override
+        public AutoCloseable followDenials(java.util.function.Consumer<List<org.opendsi.ss.DenialFlow>> listener) {
+            return () -> { };
+        }
     }
 
     private static NodeRecord node(int snid, NodeState state, long acked) {
