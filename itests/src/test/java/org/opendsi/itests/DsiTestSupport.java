@@ -62,6 +62,8 @@ public abstract class DsiTestSupport {
                 editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", Integer.toString(freePort())),
                 editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", Integer.toString(freePort())),
                 editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", Integer.toString(freePort())),
+                // every node serves /metrics (feature dsi-metrics, part of dsi)
+                editConfigurationFilePut("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", Integer.toString(freePort())),
                 // the test Karaf must never attach kernel programs to this machine
                 editConfigurationFilePut("etc/org.opendsi.dsm.cfg", "enabled", "false")));
         // What bin/karaf adds on Java 9+; without it the specs locator is missing (KARAF-NOTES.md).

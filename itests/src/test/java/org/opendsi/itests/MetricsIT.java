@@ -2,7 +2,6 @@ package org.opendsi.itests;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
 
 import java.io.File;
 import java.io.FileInputStream;
@@ -14,7 +13,6 @@ import java.util.Properties;
 
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
@@ -29,14 +27,6 @@ import org.osgi.framework.Bundle;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class MetricsIT extends DsiTestSupport {
-
-    @Override
-    protected Option[] extraOptions() {
-        // a free port instead of the shipped 8182, so the test never meets a running node
-        return new Option[] {
-            editConfigurationFilePut("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", Integer.toString(freePort())),
-        };
-    }
 
     private static Properties paxWebCfg() throws Exception {
         Properties p = new Properties();
@@ -69,7 +59,7 @@ public class MetricsIT extends DsiTestSupport {
         assertEquals("127.0.0.1", cfg.getProperty("org.ops4j.pax.web.listening.addresses").trim());
         String port = cfg.getProperty("org.osgi.service.http.port").trim();
 
-        execute("feature:install dsi-metrics");
+        // part of feature dsi: every node serves its metrics (DsiTestSupport gives it a free port)
         Bundle b = bundle("dsi-metrics");
         await("dsi-metrics active", () -> b.getState() == Bundle.ACTIVE);
 
@@ -89,5 +79,9 @@ public class MetricsIT extends DsiTestSupport {
         assertTrue(t, t.contains("dsi_ss_open_alarms{priority=\"critical\"} "));
         assertTrue(t, t.contains("# TYPE dsi_ss_joins_total counter"));
         assertTrue(t, t.contains("dsi_ss_compromises_total 0.0"));
+        assertTrue(t, t.contains("dsi_scc_connections 0.0"));
+        assertTrue(t, t.contains("# TYPE dsi_ss_policy_propagation_seconds histogram"));
+        assertTrue(t, t.contains("dsi_audit_journal_intact 1.0"));
+        assertTrue(t, t.contains("# TYPE dsi_audit_journal_records gauge"));
     }
 }

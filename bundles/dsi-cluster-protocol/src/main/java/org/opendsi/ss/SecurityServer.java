@@ -10,6 +10,12 @@ import java.util.List;
  */
 public interface SecurityServer {
 
+    /** Command-to-ack times of policy versions since this Security Server started. */
+    PolicyPropagation policyPropagation();
+
+    /** The nodes connected over the SCC now, with what waits on each connection. */
+    java.util.List<NodeChannel> channels();
+
     /** How far back {@link #denials} reaches. */
     java.time.Duration DENIAL_WINDOW = java.time.Duration.ofMinutes(15);
 

@@ -40,4 +40,7 @@ public interface SccPeer {
     String protocolVersion();
 
     boolean isConnected();
+
+    /** Frames waiting to be written on one lane of this connection (bounded per lane). */
+    int queued(SccPriority lane);
 }

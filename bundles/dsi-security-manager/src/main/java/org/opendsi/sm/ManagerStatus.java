@@ -18,8 +18,10 @@ import java.time.Instant;
  * @param droppedAlarms   alarms dropped because the queue was full (reported as an alarm when delivered)
  * @param certExpiry      end of validity of the channel certificate, null before the join
  * @param lastError       last policy/alarm/renewal error, null if none
+ * @param queuedFrames    frames waiting on the SCC connection, per lane: ALARM, CONTROL, BULK (zeros when not connected)
  */
 public record ManagerStatus(String role, String cluster, int snid, String name, boolean joined, String ssAddress,
                             String connection, long signedVersion, long policyVersion, int queuedAlarms,
-                            long droppedAlarms, Instant certExpiry, String lastError) {
+                            long droppedAlarms, Instant certExpiry, String lastError,
+                            java.util.List<Integer> queuedFrames) {
 }

@@ -41,6 +41,7 @@ public final class KarafNode implements AutoCloseable {
         node.set("org.apache.karaf.shell", "sshPort", Integer.toString(node.sshPort));
         node.set("org.apache.karaf.management", "rmiRegistryPort", Integer.toString(freePort()));
         node.set("org.apache.karaf.management", "rmiServerPort", Integer.toString(freePort()));
+        node.set("org.ops4j.pax.web", "org.osgi.service.http.port", Integer.toString(freePort()));   // /metrics
         // process tests never attach kernel programs to the test machine
         node.set("org.opendsi.dsm", "enabled", "false");
         return node;

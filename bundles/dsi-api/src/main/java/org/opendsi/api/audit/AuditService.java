@@ -33,4 +33,7 @@ public interface AuditService {
 
     /** Records lost so far because the in-memory buffer overflowed (each loss is journaled too). */
     long dropped();
+
+    /** Size and state of the journal now (cheap: no hash is checked here; {@link #verify} does that). */
+    AuditJournalStatus journalStatus();
 }

@@ -18,6 +18,9 @@ import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -27,7 +30,13 @@ import org.opendsi.dsm.Dsm;
 import org.opendsi.dsm.DsmCounters;
 import org.opendsi.dsm.DsmException;
 import org.opendsi.dsm.DsmStatus;
+import org.opendsi.api.audit.AuditJournalStatus;
+import org.opendsi.api.audit.AuditService;
+import org.opendsi.sm.ManagerStatus;
+import org.opendsi.sm.SecurityManagerService;
+import org.opendsi.ss.NodeChannel;
 import org.opendsi.ss.NodeRecord;
+import org.opendsi.ss.PolicyPropagation;
 import org.opendsi.ss.NodeState;
 import org.opendsi.ss.SecurityServer;
 import org.opendsi.ss.StoredAlarm;
@@ -51,8 +60,18 @@ public final class DsiMetrics {
     private DsiMetrics() {
     }
 
+    /** The services metrics are read from; any may be null (absent). */
+    record Sources(Dsm dsm, SecurityServer ss, SecurityManagerService sm, AuditService audit, DenialCounters denials) {
+    }
+
     /** Everything known now about these services (either may be null). */
     public static MetricSnapshots collect(Dsm dsm, SecurityServer ss) {
+        return collect(new Sources(dsm, ss, null, null, null));
+    }
+
+    static MetricSnapshots collect(Sources src) {
+        Dsm dsm = src.dsm();
+        SecurityServer ss = src.ss();
         List<MetricSnapshot> all = new ArrayList<>();
         if (dsm != null) {
             try {
@@ -68,6 +87,23 @@ public final class DsiMetrics {
                 LOG.debug("Security Server metrics skipped", e);
             }
         }
+        if (src.sm() != null) {
+            try {
+                all.addAll(securityManager(src.sm().status()));
+            } catch (RuntimeException e) {
+                LOG.debug("Security Manager metrics skipped", e);
+            }
+        }
+        if (src.audit() != null) {
+            try {
+                all.addAll(audit(src.audit().journalStatus()));
+            } catch (RuntimeException e) {
+                LOG.debug("audit journal metrics skipped", e);
+            }
+        }
+        if (src.denials() != null) {
+            all.add(denials(src.denials()));
+        }
         return new MetricSnapshots(all);
     }
 
@@ -78,9 +114,13 @@ public final class DsiMetrics {
 
     /** The exposition text of these services. */
     public static String render(Dsm dsm, SecurityServer ss) {
+        return render(new Sources(dsm, ss, null, null, null));
+    }
+
+    static String render(Sources src) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
-            write(bytes, collect(dsm, ss));
+            write(bytes, collect(src));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -172,7 +212,85 @@ public final class DsiMetrics {
                 ss.joinsSinceStart()));
         out.add(counter("dsi_ss_compromises", "Nodes declared compromised since the Security Server started",
                 Labels.EMPTY, ss.compromisesSinceStart()));
+
+        List<NodeChannel> channels = ss.channels();
+        out.add(gauge("dsi_scc_connections", "Nodes connected to the Security Server over the SCC", Labels.EMPTY,
+                channels.size()));
+        GaugeSnapshot.Builder queued = GaugeSnapshot.builder().name("dsi_scc_queued_frames")
+                .help("Frames waiting to be written on each node's SCC connection, per lane");
+        for (NodeChannel c : channels) {
+            String snid = Integer.toUnsignedString(c.snid());
+            queued.dataPoint(point(Labels.of("snid", snid, "lane", "alarm"), c.queuedAlarm()));
+            queued.dataPoint(point(Labels.of("snid", snid, "lane", "control"), c.queuedControl()));
+            queued.dataPoint(point(Labels.of("snid", snid, "lane", "bulk"), c.queuedBulk()));
+        }
+        out.add(queued.build());
+
+        PolicyPropagation p = ss.policyPropagation();
+        ClassicHistogramBuckets.Builder buckets = ClassicHistogramBuckets.builder();
+        for (int i = 0; i < p.upperBounds().size(); i++) {
+            buckets.bucket(p.upperBounds().get(i), p.counts().get(i));
+        }
+        buckets.bucket(Double.POSITIVE_INFINITY, p.counts().get(p.upperBounds().size()));
+        out.add(HistogramSnapshot.builder().name("dsi_ss_policy_propagation_seconds")
+                .help("Time from a policy version becoming the Security Server's to each node's acknowledgement")
+                .dataPoint(HistogramDataPointSnapshot.builder().classicHistogramBuckets(buckets.build())
+                        .sum(p.sumSeconds()).build())
+                .build());
         return out;
+    }
+
+    // ------------------------------------------------------------------ Security Manager
+
+    static List<MetricSnapshot> securityManager(ManagerStatus s) {
+        List<MetricSnapshot> out = new ArrayList<>();
+        out.add(gauge("dsi_sm_connected", "1 while this Security Manager's SCC connection to the Security Server is up",
+                Labels.EMPTY, "CONNECTED".equals(s.connection()) ? 1 : 0));
+        out.add(gauge("dsi_sm_signed_policy_version", "Version of the last signed policy this node applied",
+                Labels.EMPTY, s.signedVersion()));
+        out.add(gauge("dsi_sm_queued_alarms", "Alarms waiting for the Security Server (persistent queue)",
+                Labels.EMPTY, s.queuedAlarms()));
+        out.add(counter("dsi_sm_dropped_alarms", "Alarms dropped because the queue was full", Labels.EMPTY,
+                s.droppedAlarms()));
+        GaugeSnapshot.Builder queued = GaugeSnapshot.builder().name("dsi_scc_queued_frames")
+                .help("Frames waiting to be written on the SCC connection, per lane");
+        String[] lanes = {"alarm", "control", "bulk"};
+        for (int i = 0; i < lanes.length && i < s.queuedFrames().size(); i++) {
+            queued.dataPoint(point(Labels.of("lane", lanes[i]), s.queuedFrames().get(i)));
+        }
+        out.add(queued.build());
+        return out;
+    }
+
+    // ------------------------------------------------------------------ auditing
+
+    static List<MetricSnapshot> audit(AuditJournalStatus j) {
+        List<MetricSnapshot> out = new ArrayList<>();
+        out.add(gauge("dsi_audit_journal_records", "Records held in this node's audit journal", Labels.EMPTY, j.records()));
+        out.add(gauge("dsi_audit_journal_bytes", "Size of this node's audit journal files", Labels.EMPTY, j.bytes()));
+        out.add(gauge("dsi_audit_journal_last_seq", "Sequence number of the newest audit record", Labels.EMPTY,
+                j.lastSeq()));
+        out.add(gauge("dsi_audit_journal_intact",
+                "1 unless a check of the journal's hash chain found a broken link (dsi:audit-verify)", Labels.EMPTY,
+                j.intact() ? 1 : 0));
+        out.add(counter("dsi_audit_records_lost", "Audit records lost because the auditing buffer overflowed",
+                Labels.EMPTY, j.lost()));
+        return out;
+    }
+
+    static MetricSnapshot denials(DenialCounters counters) {
+        CounterSnapshot.Builder b = CounterSnapshot.builder().name("dsi_audit_denials")
+                .help("Denials this node's auditing journaled (with the DSM's rate-limited ones), per flow: "
+                        + "type, permission, source and target context and node");
+        counters.snapshot().forEach((f, n) -> b.dataPoint(CounterDataPointSnapshot.builder()
+                .labels(Labels.of("type", f.type(), "permission", f.permission(), "src_scid", f.srcScid(),
+                        "src_snid", f.srcSnid(), "tgt_scid", f.tgtScid(), "tgt_snid", f.tgtSnid()))
+                .value(n).build()));
+        return b.build();
+    }
+
+    private static GaugeDataPointSnapshot point(Labels labels, double value) {
+        return GaugeDataPointSnapshot.builder().labels(labels).value(value).build();
     }
 
     // ------------------------------------------------------------------ helpers

@@ -11,11 +11,16 @@ import javax.servlet.http.HttpServletResponse;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
 import org.opendsi.dsm.Dsm;
+import org.opendsi.api.audit.AuditQuery;
+import org.opendsi.api.audit.AuditService;
+import org.opendsi.sm.SecurityManagerService;
 import org.opendsi.ss.SecurityServer;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * {@code GET /metrics} in the Prometheus text format, registered with the OSGi HTTP whiteboard (Pax
@@ -36,9 +41,50 @@ public class MetricsServlet extends HttpServlet {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile SecurityServer securityServer;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile SecurityManagerService securityManager;
+
+    /** Denials per flow, counted from the auditing service's records since this component started. */
+    private final DenialCounters denials = new DenialCounters();
+    private volatile AuditService audit;
+    private AutoCloseable following;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindAudit")
+    synchronized void bindAudit(AuditService a) {
+        stopFollowing();
+        audit = a;
+        following = a.follow(new AuditQuery(true, null, null, null, 0), denials::add);
+    }
+
+    synchronized void unbindAudit(AuditService a) {
+        if (audit == a) {
+            stopFollowing();
+            audit = null;
+        }
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        stopFollowing();
+    }
+
+    private void stopFollowing() {
+        if (following != null) {
+            try {
+                following.close();
+            } catch (Exception e) {
+                // the auditing service is going away: nothing more comes
+            }
+            following = null;
+        }
+    }
+
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        MetricSnapshots snapshots = DsiMetrics.collect(dsm, securityServer);
+        AuditService a = audit;
+        MetricSnapshots snapshots = DsiMetrics.collect(new DsiMetrics.Sources(dsm, securityServer, securityManager, a,
+                a == null ? null : denials));
         resp.setStatus(HttpServletResponse.SC_OK);
         resp.setContentType(DsiMetrics.CONTENT_TYPE);
         resp.setHeader("Cache-Control", "no-store");

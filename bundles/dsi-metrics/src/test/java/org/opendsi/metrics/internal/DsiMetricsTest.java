@@ -70,6 +70,10 @@ class DsiMetricsTest {
                             return 3L;
                         case "compromisesSinceStart":
                             return 1L;
+                        case "channels":
+                            return List.of(new org.opendsi.ss.NodeChannel(2, "/10.0.0.2:40000", t, 0, 1, 17));
+                        case "policyPropagation":
+                            return new org.opendsi.ss.PolicyPropagation(List.of(0.1, 1.0), List.of(3L, 1L, 1L), 12.5, 5);
                         default:
                             throw new UnsupportedOperationException(m.getName());
                     }
@@ -107,6 +111,65 @@ class DsiMetricsTest {
         assertTrue(l.contains("dsi_ss_open_alarms{priority=\"critical\"} 0.0"), text);
         assertTrue(l.contains("dsi_ss_joins_total 3.0"), text);
         assertTrue(l.contains("dsi_ss_compromises_total 1.0"), text);
+        assertTrue(l.contains("dsi_scc_connections 1.0"), text);
+        assertTrue(l.contains("dsi_scc_queued_frames{lane=\"bulk\",snid=\"2\"} 17.0"), text);
+        // cumulative buckets: 3 within 0.1 s, 4 within 1 s, all 5 below +Inf
+        assertTrue(l.contains("dsi_ss_policy_propagation_seconds_bucket{le=\"0.1\"} 3"), text);
+        assertTrue(l.contains("dsi_ss_policy_propagation_seconds_bucket{le=\"1.0\"} 4"), text);
+        assertTrue(l.contains("dsi_ss_policy_propagation_seconds_bucket{le=\"+Inf\"} 5"), text);
+        assertTrue(l.contains("dsi_ss_policy_propagation_seconds_count 5"), text);
+        assertTrue(l.contains("dsi_ss_policy_propagation_seconds_sum 12.5"), text);
+    }
+
+    @Test
+    void managerAndAuditing() {
+        org.opendsi.sm.SecurityManagerService sm = (org.opendsi.sm.SecurityManagerService) Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {org.opendsi.sm.SecurityManagerService.class}, (p, m, a) -> {
+                    if (!m.getName().equals("status")) {
+                        throw new UnsupportedOperationException(m.getName());
+                    }
+                    return new org.opendsi.sm.ManagerStatus("manager", "dsi", 2, "munster", true, "10.0.0.1:8101",
+                            "CONNECTED", 4, 4, 2, 1, null, null, List.of(0, 3, 9));
+                });
+        org.opendsi.api.audit.AuditService audit = (org.opendsi.api.audit.AuditService) Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {org.opendsi.api.audit.AuditService.class}, (p, m, a) -> {
+                    if (!m.getName().equals("journalStatus")) {
+                        throw new UnsupportedOperationException(m.getName());
+                    }
+                    return new org.opendsi.api.audit.AuditJournalStatus(120, 100, 65536, 2, false, "record 7 changed", 3);
+                });
+        DenialCounters denials = new DenialCounters();
+        Instant t = Instant.parse("2026-01-01T00:00:00Z");
+        for (int i = 0; i < 3; i++) {
+            denials.add(new org.opendsi.api.audit.AuditRecord(i, t, "DENY", "munster", "receive", 10, 1, 20, 2, 7, 3,
+                    "rule 7", 4, 0, "", "", "udp", "", 0, "", 0, i == 2 ? 40 : 0, "", "", ""));
+        }
+        denials.add(new org.opendsi.api.audit.AuditRecord(9, t, "TRANSITION", "munster", "", 2, 2, 10, 2, 0, 0,
+                "", 4, 0, "", "", "", "", 0, "", 0, 0, "", "", ""));
+        String text = DsiMetrics.render(new DsiMetrics.Sources(null, null, sm, audit, denials));
+        List<String> l = lines(text);
+        assertTrue(l.contains("dsi_sm_connected 1.0"), text);
+        assertTrue(l.contains("dsi_sm_queued_alarms 2.0"), text);
+        assertTrue(l.contains("dsi_scc_queued_frames{lane=\"bulk\"} 9.0"), text);
+        assertTrue(l.contains("dsi_audit_journal_records 100.0"), text);
+        assertTrue(l.contains("dsi_audit_journal_intact 0.0"), text);
+        assertTrue(l.contains("dsi_audit_records_lost_total 3.0"), text);
+        assertTrue(l.contains("dsi_audit_denials_total{permission=\"receive\",src_scid=\"10\",src_snid=\"1\","
+                + "tgt_scid=\"20\",tgt_snid=\"2\",type=\"DENY\"} 43.0"), text);
+        assertEquals(1, l.stream().filter(s -> s.startsWith("dsi_audit_denials_total{")).count(), "transitions are no denials");
+    }
+
+    @Test
+    void aFloodOfDistinctDeniedFlowsKeepsTheSeriesBounded() {
+        DenialCounters denials = new DenialCounters();
+        Instant t = Instant.parse("2026-01-01T00:00:00Z");
+        for (int i = 0; i < DenialCounters.MAX_SERIES + 100; i++) {
+            denials.add(new org.opendsi.api.audit.AuditRecord(i, t, "DENY", "n", "receive", i, 1, 20, 2, 0, 0,
+                    "", 4, 0, "", "", "udp", "", 0, "", 0, 0, "", "", ""));
+        }
+        var snap = denials.snapshot();
+        assertEquals(DenialCounters.MAX_SERIES + 1, snap.size());
+        assertEquals(100L, snap.get(DenialCounters.OTHER));
     }
 
     @Test

@@ -241,6 +241,11 @@ final class SccConnection extends ChannelDuplexHandler implements SccPeer {
         return true;
     }
 
+    @Override
+    public int queued(org.opendsi.scc.SccPriority lane) {
+        return queued()[lane.ordinal()];
+    }
+
     /** Queued frames per lane (ALARM, CONTROL, BULK). */
     int[] queued() {
         int[] r = new int[LANES.length];

@@ -709,7 +709,16 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         return new ManagerStatus("manager", cfg.cluster(), cfg.snid(), cfg.name(), joined, ssHost + ":" + ssPort,
                 cl == null ? (joined ? "CLOSED" : "NOT_JOINED") : cl.state().name(), s == null ? 0 : s.version(),
                 policyService.current().map(PolicyVersion::version).orElse(0L), queue.size(), queue.dropped(),
-                joined ? keys.channelCertificate().getNotAfter().toInstant() : null, lastError);
+                joined ? keys.channelCertificate().getNotAfter().toInstant() : null, lastError, queuedFrames(cl));
+    }
+
+    private static List<Integer> queuedFrames(SccClient cl) {
+        Optional<SccPeer> peer = cl == null ? Optional.empty() : cl.server();
+        List<Integer> out = new ArrayList<>();
+        for (SccPriority lane : SccPriority.values()) {
+            out.add(peer.map(p -> p.queued(lane)).orElse(0));
+        }
+        return out;
     }
 
     List<Alarm> queuedAlarms() {

@@ -33,6 +33,28 @@ public class SecurityServerStats implements SecurityServerStatsMBean {
     }
 
     @Override
+    public int getSccConnections() {
+        return server.channels().size();
+    }
+
+    @Override
+    public long getPolicyPropagationAcks() {
+        return server.policyPropagation().count();
+    }
+
+    @Override
+    public double getPolicyPropagationMeanSeconds() {
+        org.opendsi.ss.PolicyPropagation p = server.policyPropagation();
+        return p.count() == 0 ? 0 : p.sumSeconds() / p.count();
+    }
+
+    @Override
+    public long getDenialsLastMinute() {
+        return server.denials(java.time.Instant.now().minusSeconds(60)).stream()
+                .mapToLong(org.opendsi.ss.DenialFlow::count).sum();
+    }
+
+    @Override
     public long getPolicyVersion() {
         return server.status().policyVersion();
     }

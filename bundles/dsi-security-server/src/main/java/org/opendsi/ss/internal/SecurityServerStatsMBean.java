@@ -46,4 +46,16 @@ public interface SecurityServerStatsMBean {
 
     /** The label key epoch nodes label with, 0 when none yet. */
     int getLabelKeySendEpoch();
+
+    /** Nodes connected over the SCC now. */
+    int getSccConnections();
+
+    /** Policy acknowledgements timed since start (command to ack; histogram on /metrics). */
+    long getPolicyPropagationAcks();
+
+    /** Mean command-to-ack time of those acknowledgements, seconds (0 when none). */
+    double getPolicyPropagationMeanSeconds();
+
+    /** Denials the nodes reported over the last minute. */
+    long getDenialsLastMinute();
 }

@@ -118,6 +118,8 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
     /** Denials the nodes report (and this node's own), for {@link #denials} and the live view. */
     private final DenialWindow denialWindow = new DenialWindow(DENIAL_WINDOW, MAX_DENIAL_FLOWS,
             java.time.Clock.systemUTC());
+    /** Command-to-ack times of the policy versions (dsi_ss_policy_propagation_seconds). */
+    private final PropagationRecorder propagation = new PropagationRecorder();
     /** This node's own denials, drained into {@link #denialWindow} (null: none followed). */
     private volatile org.opendsi.cluster.protocol.DenialDigest localDenials;
 
@@ -508,6 +510,8 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
         String error = ack.error();
         if (!ok) {
             LOG.warn("Node {} refused policy version {}: {}", snid, version, error);
+        } else {
+            propagation.acked(snid, version, Instant.now());
         }
         // Group commit: a policy push brings N acks at once; one durable write per burst instead of
         // one nodes.json rewrite per ack (that made 1000 acks take seconds).
@@ -570,6 +574,7 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
             return;
         }
         store.putPolicy(v.version(), xml);
+        propagation.started(v.version(), v.appliedAt() != null ? v.appliedAt() : Instant.now());
         Credentials c = credentials;
         SignedPolicy env = PolicySignatures.sign(cfg.cluster(), v.version(), xml, v.summary().digest(),
                 v.summary().name(), c.privateKey(), c.chain());
@@ -811,6 +816,26 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
         } catch (RuntimeException e) {
             LOG.warn("Node {}: malformed denial report: {}", Integer.toUnsignedString(snid.get()), e.toString());
         }
+    }
+
+    @Override
+    public org.opendsi.ss.PolicyPropagation policyPropagation() {
+        return propagation.snapshot();
+    }
+
+    @Override
+    public List<org.opendsi.ss.NodeChannel> channels() {
+        SccServer s = server;
+        List<org.opendsi.ss.NodeChannel> out = new ArrayList<>();
+        if (s != null) {
+            for (SccPeer p : s.peers()) {
+                snidOf(p).ifPresent(n -> out.add(new org.opendsi.ss.NodeChannel(n, String.valueOf(p.remoteAddress()),
+                        p.connectedSince(), p.queued(SccPriority.ALARM), p.queued(SccPriority.CONTROL),
+                        p.queued(SccPriority.BULK))));
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(c -> Integer.toUnsignedLong(c.snid())));
+        return out;
     }
 
     @Override

@@ -87,6 +87,16 @@ class SecurityServerStatsTest {
         }
 
         @Override
+        public org.opendsi.ss.PolicyPropagation policyPropagation() {
+            return new PropagationRecorder().snapshot();
+        }
+
+        @Override
+        public List<org.opendsi.ss.NodeChannel> channels() {
+            return List.of();
+        }
+
+        @Override
         public List<org.opendsi.ss.DenialFlow> denials(java.time.Instant since) {
             return List.of();
         }
@@ -128,6 +138,9 @@ class SecurityServerStatsTest {
         server.registerMBean(new SecurityServerStats(ss), name);
 
         assertEquals(5L, server.getAttribute(name, "PolicyVersion"));
+        assertEquals(0L, server.getAttribute(name, "PolicyPropagationAcks"));
+        assertEquals(0, server.getAttribute(name, "SccConnections"));
+        assertEquals(0L, server.getAttribute(name, "DenialsLastMinute"));
         assertEquals(5, server.getAttribute(name, "NodesKnown"));
         assertEquals(2, server.getAttribute(name, "NodesConnected"));
         assertEquals(1, server.getAttribute(name, "NodesDisconnected"));

@@ -53,6 +53,11 @@ class AuditForwarderTest {
         public long dropped() {
             return 0;
         }
+
+        @Override
+        public org.opendsi.api.audit.AuditJournalStatus journalStatus() {
+            return new org.opendsi.api.audit.AuditJournalStatus(0, 0, 0, 0, true, "", 0);
+        }
     }
 
     private static ServiceAuditEvent ev(String text) {

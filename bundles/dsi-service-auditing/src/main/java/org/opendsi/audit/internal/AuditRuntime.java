@@ -468,6 +468,28 @@ final class AuditRuntime implements AuditService, DsmEventListener, AutoCloseabl
         return droppedTotal.get();
     }
 
+    @Override
+    public org.opendsi.api.audit.AuditJournalStatus journalStatus() {
+        org.opendsi.api.audit.AuditCheckpoint c = journal().checkpoint(Instant.now());
+        long bytes = 0;
+        int files = 0;
+        try {
+            for (java.nio.file.Path f : journal().files()) {
+                try {
+                    bytes += java.nio.file.Files.size(f);
+                    files++;
+                } catch (java.io.IOException e) {
+                    // removed meanwhile by rotation: no longer part of the journal
+                }
+            }
+        } catch (java.io.IOException e) {
+            LOG.debug("cannot list the journal files", e);
+        }
+        String problem = lastIntegrityProblem();
+        return new org.opendsi.api.audit.AuditJournalStatus(c.seq(), c.seq() == 0 ? 0 : c.seq() - c.firstSeq() + 1,
+                bytes, files, problem == null, problem == null ? "" : problem, dropped());
+    }
+
     /** For {@link AuditingStats}: the journal now. */
     Journal journal() {
         return journal;
