@@ -48,6 +48,12 @@ public interface PolicyService {
     /** Every version kept on this node, oldest first. */
     List<PolicyVersion> history();
 
+    /**
+     * The DSP source (XML bytes) of a version kept in the history, empty when that version is not
+     * (or no longer) kept or cannot be read.
+     */
+    Optional<byte[]> source(long version);
+
     /** Makes an earlier version current again, under a new version number. */
     PolicyVersion rollback(long version) throws PolicyException;
 

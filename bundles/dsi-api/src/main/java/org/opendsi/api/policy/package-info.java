@@ -1,3 +1,3 @@
 /** The policy service SPI: validation, current policy, history, decisions. */
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.opendsi.api.policy;

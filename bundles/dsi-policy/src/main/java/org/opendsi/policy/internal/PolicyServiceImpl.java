@@ -235,6 +235,25 @@ public class PolicyServiceImpl implements PolicyService {
     }
 
     @Override
+    public Optional<byte[]> source(long version) {
+        State s = state;
+        if (s != null && s.version().version() == version) {
+            return Optional.of(s.source().clone());
+        }
+        PolicyHistory h = history;
+        if (h == null) {
+            return Optional.empty();
+        }
+        try {
+            Optional<PolicyHistory.Entry> e = PolicyHistory.find(h.load(), version);
+            return e.isPresent() ? Optional.of(h.readXml(e.get())) : Optional.empty();
+        } catch (IOException e) {
+            LOG.warn("cannot read policy version {} from the history in {}: {}", version, h.dir(), e.toString());
+            return Optional.empty();
+        }
+    }
+
+    @Override
     public PolicyVersion rollback(long version) throws PolicyException {
         lock.lock();
         try {

@@ -151,6 +151,26 @@ class PolicyServiceImplTest {
     }
 
     @Test
+    void sourceOfEachKeptVersion() throws Exception {
+        PolicyServiceImpl s = start(Map.of(PolicyServiceImpl.HISTORY_DIR, tmp.resolve("history").toString(),
+                PolicyServiceImpl.HISTORY_MAX, "2"));
+        s.update(SAMPLES.resolve("permissive.xml"));
+        s.update(SAMPLES.resolve("virtual-zones.xml"));
+        s.update(SAMPLES.resolve("boot.xml"));
+        // version 1 was pruned (history.max 2); 2 and 3 are kept, byte for byte as applied
+        assertTrue(s.source(1).isEmpty());
+        assertTrue(s.source(4).isEmpty());
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(SAMPLES.resolve("virtual-zones.xml")),
+                s.source(2).orElseThrow()));
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(SAMPLES.resolve("boot.xml")), s.source(3).orElseThrow()));
+        // a copy: changing it changes nothing kept
+        s.source(3).orElseThrow()[0] = 'X';
+        assertEquals('<', s.source(3).orElseThrow()[0]);
+        // after a restart the kept versions are still there
+        assertTrue(new String(start(config()).source(2).orElseThrow(), StandardCharsets.UTF_8).contains("virtual-zones"));
+    }
+
+    @Test
     void bootPolicyOnlyWhenTheHistoryIsEmpty() throws Exception {
         Map<String, Object> cfg = Map.of(PolicyServiceImpl.HISTORY_DIR, tmp.toString(),
                 PolicyServiceImpl.BOOT_POLICY, SAMPLES.resolve("boot.xml").toString());
