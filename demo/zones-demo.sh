@@ -205,10 +205,9 @@ for n in "${NODES[@]}"; do
 done
 
 # ------------------------------------------------------------------ metrics: a real Prometheus
-# both nodes serve /metrics (feature dsi-metrics, Karaf's HTTP service on loopback); a Prometheus
-# server from Debian's package, started here on a private port as nobody, scrapes them every second
+# both nodes serve /metrics (feature dsi-metrics, installed by each node after its boot; Karaf's HTTP service on loopback); a
+# Prometheus server from Debian's package, started here on a private port as nobody, scrapes them every second
 PROM=""
-for n in "${NODES[@]}"; do kc $n "feature:install dsi-metrics" >/dev/null; done
 metrics_ok=1
 for n in "${NODES[@]}"; do
 	got=0
@@ -509,6 +508,14 @@ if [ -n "$PROM" ]; then
 	info "Prometheus: policy version ${PV:-?} on the Security Server; acked per node (snid=version): ${ACKED:-none}"
 	check "Prometheus has the acked policy version of each node, munster's included, all at the Security Server's ${PV:-?}" \
 		bash -c '[ -n "$1" ] && [[ " $2" == *" 2=$1"* ]] && ! tr " " "\n" <<<"$2" | grep -v "=$1\$" | grep -q .' _ "$PV" "$ACKED"
+	FLOW_D=$(prom_q 'sum(dsi_audit_denials_total{type="DENY",permission="receive",src_scid="0",src_snid="0",tgt_scid="20",tgt_snid="2"})')
+	info "Prometheus: munster's audited denials of the flow 0@0 -> 20@2 (receive): ${FLOW_D:-none}"
+	check "Prometheus has munster's denials per flow (dsi_audit_denials_total 0@0 -> 20@2 receive: ${FLOW_D:-none})" \
+		awk -v v="${FLOW_D:-0}" 'BEGIN { exit !(v >= 1) }'
+	PROP_N=$(prom_q 'sum(dsi_ss_policy_propagation_seconds_count)')
+	PROP_P99=$(prom_q 'histogram_quantile(0.99, sum by (le) (dsi_ss_policy_propagation_seconds_bucket))')
+	info "Prometheus: ${PROP_N:-0} policy acks timed by the Security Server, p99 command-to-ack <= ${PROP_P99:-?} s (bucket bound)"
+	check "Prometheus has the policy propagation histogram (${PROP_N:-0} acks timed)" awk -v v="${PROP_N:-0}" 'BEGIN { exit !(v >= 1) }'
 fi
 for _ in $(seq 20); do   # the DSM's events reach the journal asynchronously: wait (bounded) until they all did
 	[ $((R1 - R0 + S1 - S0)) -ge $((D1 - D0)) ] && break
@@ -529,6 +536,39 @@ V_OUT=$(kc munster "dsi:audit --verify"); info "$V_OUT"
 check "munster's audit journal verifies across the upgrades (hash chain intact)" grep -q "Audit journal intact" <<<"$V_OUT"
 quote colby 20 9000
 check "RingBell's legitimate request still served after the upgrades" grep -q "RINGBELL: quotation for Ericsson" "$WORK/client.out"
+
+# ------------------------------------------------------------------ the live view, in a real browser
+say "the live view on the Security Server (feature dsi-web-view), watched by headless Chromium through Selenium"
+info "[colby karaf]> feature:install dsi-web-view"
+kc colby "feature:install dsi-web-view" >/dev/null
+VIEW=http://127.0.0.1:$((SSH[colby] + 300))/dsi/
+view_up=0
+for _ in $(seq 40); do curl -sf -o /dev/null "$VIEW" && { view_up=1; break; }; sleep 0.5; done
+check "colby serves the live view at $VIEW" [ $view_up = 1 ]
+check "the view's API refuses a request without a login (401)" \
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "${VIEW}api/overview")" = 401 ]
+# Debian's python3 (python3-selenium), whatever python3 comes first on PATH
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || ! /usr/bin/python3 -c 'import selenium' 2>/dev/null; then
+	info "SKIP the browser checks: chromium, chromium-driver or python3-selenium missing (./dsi setup installs them)"
+else
+	V=$(policy_version)
+	# one burst of datagrams from outside every context on colby to RingBell's back end: munster denies
+	# them, its auditing journals them, its Security Manager reports them to the SS within 0.5 s
+	BURST="cd '$WORK/colby/demo' && nsenter --net=/run/netns/colby /usr/bin/python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); [s.sendto(b\"view\", (\"10.77.0.2\", 9001)) for _ in range(5)]'"
+	info "[browser] log in as admin, wait for munster at version $V, then: $BURST"
+	/usr/bin/python3 "$ROOT/scripts/webview-browser-check.py" --url "$VIEW" --user admin \
+		--password-file "$WORK/colby/karaf/etc/dsi/console/admin.password" --node 2="$V" \
+		--command "$BURST" --edge 0@0 20@2 --minutes 15 --timeout 20 >"$WORK/browser.out" 2>&1
+	BROWSER_RC=$?
+	sed 's/^/      browser| /' "$WORK/browser.out"
+	T_VIEW=$(sed -n 's/^INFO time from command start to the edge in the page: \([0-9.]*\) s$/\1/p' "$WORK/browser.out")
+	check "the browser logged in and saw munster with the Security Server's policy version $V" \
+		grep -q "^PASS.*node 2" "$WORK/browser.out"
+	check "the denied burst appeared on the edge 0@0 -> 20@2 of the graph without a reload, ${T_VIEW:-?} s after it was sent (goal <= 2 s)" \
+		awk -v t="${T_VIEW:-99}" 'BEGIN { exit !(t <= 2) }'
+	check "the browser opened the diff of the newest policy version" grep -qi "^PASS.*diff" "$WORK/browser.out"
+	check "every browser check passed (exit $BROWSER_RC)" [ $BROWSER_RC = 0 ]
+fi
 
 # ------------------------------------------------------------------ compromise
 say "munster is declared compromised on the Security Server: dsi:compromised 2"
