@@ -3,8 +3,8 @@
 # What watching a node costs (issue 16's figures), measured in one invocation against a baseline:
 #   - the scrape time of one node's /metrics (N scrapes: p50, p99, max);
 #   - the heap the metrics and the web view add: two nodes from the same distribution, one as shipped
-#     (feature dsi: metrics and, on the Security Server, the live view, with a browser-like SSE client
-#     logged in), one without dsi-metrics and dsi-web-view; the live heap after a full GC of each
+#     (dsi-metrics installed after the boot, plus dsi-web-view with a browser-like SSE client logged
+#     in), one with metrics = false and no view; the live heap after a full GC of each
 #     (jcmd GC.run, GC.heap_info), best of 3, and the difference.
 # Both nodes run with the DSM disabled (nothing is attached to this machine) on free loopback ports.
 # Usage: benchmarks/observability/run.sh [SCRAPES]   (after ./dsi build)
@@ -37,17 +37,11 @@ for n in full base; do
 	HTTP[$n]=$(free_port)
 	cfg $n org.ops4j.pax.web org.osgi.service.http.port "${HTTP[$n]}"
 	cfg $n org.opendsi.dsm enabled false
+	cfg $n org.opendsi.node listen.port "$(free_port)"   # each its own Security Server
+	cfg $n org.opendsi.node join.port "$(free_port)"
 done
-# the baseline: feature dsi's parts without the metrics and the view
-parts=$(python3 - "$ROOT/features/src/main/feature/feature.xml" <<'PY'
-import re, sys
-xml = open(sys.argv[1]).read()
-body = re.search(r'<feature name="dsi" [^>]*>(.*?)</feature>\s*</features>', xml, re.S).group(1)
-print(",".join(f for f in re.findall(r'<feature>([^<]+)</feature>', body) if f not in ("dsi-metrics", "dsi-web-view")))
-PY
-)
-sed -i -E "s/(^|[ ,])dsi([ ,]|$)/\1$parts\2/" "$TMP/base/etc/org.apache.karaf.features.cfg"
-grep -q "dsi-metrics" "$TMP/base/etc/org.apache.karaf.features.cfg" && { echo "baseline still boots dsi-metrics" >&2; exit 1; }
+# the baseline: a node that does not install dsi-metrics after its boot (and no view)
+cfg base org.opendsi.node metrics false
 
 for n in full base; do "$TMP/$n/bin/start"; done
 kc() { # kc NODE CMD: one console command, logged in with the key the node made at its first start
@@ -55,7 +49,7 @@ kc() { # kc NODE CMD: one console command, logged in with the key the node made 
 	port=$(awk -F' *= *' '$1 == "sshPort" {p=$2} END {print p}' "$TMP/$1/etc/org.apache.karaf.shell.cfg")
 	[ -r "$key" ] && echo "$2" | "$TMP/$1/bin/client" -b -r 3 -d 1 -a "$port" -u admin -k "$key" 2>/dev/null
 }
-up() { kc "$1" "dsi:status" | grep -qi "policy"; }
+up() { kc "$1" "dsi:cluster" | grep -q "policy version"; }
 for _ in $(seq 120); do up full && up base && break; sleep 1; done
 up full && up base || { echo "the nodes did not come up" >&2; exit 1; }
 for _ in $(seq 60); do curl -sf "http://127.0.0.1:${HTTP[full]}/metrics" | grep -q dsi_ss_policy_version && break; sleep 0.5; done
