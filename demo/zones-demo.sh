@@ -555,15 +555,15 @@ else
 	# one burst of datagrams from outside every context on colby to RingBell's back end: munster denies
 	# them, its auditing journals them, its Security Manager reports them to the SS within 0.5 s
 	BURST="cd '$WORK/colby/demo' && nsenter --net=/run/netns/colby /usr/bin/python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); [s.sendto(b\"view\", (\"10.77.0.2\", 9001)) for _ in range(5)]'"
-	info "[browser] log in as admin, wait for munster at version $V, then: $BURST"
+	info "[browser] log in as admin, wait for colby and munster at version $V, then: $BURST"
 	/usr/bin/python3 "$ROOT/scripts/webview-browser-check.py" --url "$VIEW" --user admin \
-		--password-file "$WORK/colby/karaf/etc/dsi/console/admin.password" --node 2="$V" \
+		--password-file "$WORK/colby/karaf/etc/dsi/console/admin.password" --node 1="$V" --node 2="$V" \
 		--command "$BURST" --edge 0@0 20@2 --minutes 15 --timeout 20 >"$WORK/browser.out" 2>&1
 	BROWSER_RC=$?
 	sed 's/^/      browser| /' "$WORK/browser.out"
 	T_VIEW=$(sed -n 's/^INFO time from command start to the edge in the page: \([0-9.]*\) s$/\1/p' "$WORK/browser.out")
-	check "the browser logged in and saw munster with the Security Server's policy version $V" \
-		grep -q "^PASS.*node 2" "$WORK/browser.out"
+	check "the browser logged in and saw both nodes, colby (the Security Server) and munster, at policy version $V" \
+		bash -c 'grep -q "^PASS node 1 acked" "$1" && grep -q "^PASS node 2 acked" "$1"' _ "$WORK/browser.out"
 	check "the denied burst appeared on the edge 0@0 -> 20@2 of the graph without a reload, ${T_VIEW:-?} s after it was sent (goal <= 2 s)" \
 		awk -v t="${T_VIEW:-99}" 'BEGIN { exit !(t <= 2) }'
 	check "the browser opened the diff of the newest policy version" grep -qi "^PASS.*diff" "$WORK/browser.out"

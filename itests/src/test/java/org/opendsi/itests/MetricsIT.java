@@ -19,8 +19,8 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 
 /**
- * Every node installs feature dsi-metrics right after its boot (dsi-shell's MetricsFeatureInstaller),
- * from the distribution's system/ folder; it starts Pax Web on
+ * Feature dsi-metrics (which every node installs right after its boot; these tests install it themselves)
+ * comes from the distribution's system/ folder; it starts Pax Web on
  * the loopback port of etc/org.ops4j.pax.web.cfg and answers GET /metrics in the Prometheus text
  * format with the DSM's and the Security Server's figures (the DSM is disabled in these tests:
  * audit-only, no counters).
@@ -60,8 +60,10 @@ public class MetricsIT extends DsiTestSupport {
         assertEquals("127.0.0.1", cfg.getProperty("org.ops4j.pax.web.listening.addresses").trim());
         String port = cfg.getProperty("org.osgi.service.http.port").trim();
 
-        // every node installs dsi-metrics right after its boot (DsiTestSupport gives it a free port)
-        await("dsi-metrics installed after the boot and active", () -> java.util.Arrays.stream(bundleContext.getBundles())
+        // a node installs dsi-metrics right after its boot; DsiTestSupport turns that off (metrics = false)
+        // so that it does not race with the test probe: installed here, on the port DsiTestSupport chose
+        execute("feature:install dsi-metrics");
+        await("dsi-metrics active", () -> java.util.Arrays.stream(bundleContext.getBundles())
                 .anyMatch(b -> "dsi-metrics".equals(b.getSymbolicName()) && b.getState() == Bundle.ACTIVE));
 
         String url = "http://127.0.0.1:" + port + "/metrics";

@@ -81,11 +81,18 @@ final class ViewData {
             j.value((String) null);
         }
         List<NodeRecord> nodes = new ArrayList<>(ss.nodes());
+        // the Security Server's own node enforces too, but is no member on record: shown as a node
+        // whose state is its role and whose acked version is the one it applied itself
+        if (nodes.stream().noneMatch(n -> n.snid() == st.snid())) {
+            java.time.Instant now = java.time.Instant.now();
+            nodes.add(new NodeRecord(st.snid(), "Security Server", "", null, cur.map(PolicyVersion::version).orElse(0L),
+                    null, now, null, cur.map(PolicyVersion::appliedAt).orElse(null)));
+        }
         nodes.sort(Comparator.comparingInt(NodeRecord::snid));
         j.name("nodes").beginArray();
         for (NodeRecord n : nodes.subList(0, Math.min(nodes.size(), MAX_NODES))) {
             j.beginObject().field("snid", n.snid()).field("name", n.name()).field("address", n.address())
-                    .field("state", n.state() == null ? null : n.state().name().toLowerCase(java.util.Locale.ROOT))
+                    .field("state", n.state() == null ? st.role() : n.state().name().toLowerCase(java.util.Locale.ROOT))
                     .field("ackedVersion", n.ackedVersion()).field("ackError", n.ackError())
                     .field("lastHeartbeat", n.lastHeartbeat()).field("certExpiry", n.certExpiry())
                     .field("joinedAt", n.joinedAt()).endObject();

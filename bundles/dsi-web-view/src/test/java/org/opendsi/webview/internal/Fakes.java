@@ -45,13 +45,14 @@ final class Fakes {
         volatile List<NodeRecord> nodes = List.of();
         volatile List<StoredAlarm> alarms = List.of();
         volatile long policyVersion;
+        volatile int snid = 1;
         volatile List<DenialFlow> denials = List.of();
         volatile Instant askedSince;
         final List<Consumer<List<DenialFlow>>> followers = new CopyOnWriteArrayList<>();
 
         ServerStatus status() {
             int open = (int) alarms.stream().filter(a -> !a.acked()).count();
-            return new ServerStatus("server", "test-cluster", 1, "127.0.0.1:8843", "127.0.0.1:8844", "ab",
+            return new ServerStatus("server", "test-cluster", snid, "127.0.0.1:8843", "127.0.0.1:8844", "ab",
                     policyVersion, nodes.size(), nodes.size(), open);
         }
 

@@ -56,6 +56,24 @@ class ViewDataTest {
     }
 
     @Test
+    void theSecurityServersOwnNodeIsShownWithTheVersionItApplied() throws Exception {
+        Fakes.FakeSecurityServer fake = cluster();
+        fake.snid = 7;   // not among the members on record
+        ViewData d = new ViewData(fake.proxy(), new Fakes.FakePolicyService("boot.xml", "virtual-zones-zoned.xml"));
+        JsonNode o = JSON.readTree(d.overview());
+        JsonNode own = null;
+        for (JsonNode n : o.at("/nodes")) {
+            if (n.at("/snid").asInt() == 7) {
+                own = n;
+            }
+        }
+        assertTrue(own != null, o.toString());
+        assertEquals("server", own.at("/state").asText());
+        assertEquals(2, own.at("/ackedVersion").asLong());
+        assertEquals(o.at("/nodes").size() - 1, fake.proxy().nodes().size(), "one row added, the members unchanged");
+    }
+
+    @Test
     void overviewHasStatusNodesOpenAlarmsAndHistory() throws Exception {
         ViewData d = new ViewData(cluster().proxy(), new Fakes.FakePolicyService("boot.xml", "virtual-zones-zoned.xml"));
         JsonNode o = JSON.readTree(d.overview());
