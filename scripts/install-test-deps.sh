@@ -6,6 +6,8 @@
 #   systemd: systemd-analyze, which checks the node's service unit (scripts/test-service.sh).
 #   prometheus: a real Prometheus server the demo starts on a private port to scrape both nodes
 #   (the package's own service is not started: policy-rc.d below).
+#   postgresql: a throwaway server (scripts/postgres.sh: as nobody, private port, temp dir) for the
+#   Security Server's store (issue 15); the package's own cluster is not started (policy-rc.d below).
 #   chromium, chromium-driver, python3-selenium: a real headless browser the demo drives through
 #   Selenium to log into the Security Server's live view and watch a denial appear in it.
 set -euo pipefail
@@ -14,7 +16,7 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 0
 fi
 missing=()
-for p in rsyslog rsyslog-gnutls openssl systemd prometheus chromium chromium-driver python3-selenium; do
+for p in rsyslog rsyslog-gnutls openssl systemd prometheus postgresql chromium chromium-driver python3-selenium; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
