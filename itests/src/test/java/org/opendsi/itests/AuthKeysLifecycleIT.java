@@ -114,8 +114,7 @@ public class AuthKeysLifecycleIT extends DsiTestSupport {
             assertEquals(before.output, Duration.ofMinutes(60), lifetime(before.leaf()));
         }
         Path newSocket = Paths.get(System.getProperty("karaf.data"), "dsi", "auth-moved.sock");
-        editCfg("org.opendsi.auth", "ttl.minutes", "5");
-        editCfg("org.opendsi.auth", "socket.path", newSocket.toString());
+        editCfg("org.opendsi.auth", java.util.Map.of("ttl.minutes", "5", "socket.path", newSocket.toString()));
         await("authentication listening on " + newSocket + " only", () -> isSocket(newSocket) && !Files.exists(oldSocket)
                 && Path.of(auth().socketPath()).equals(newSocket));
         await("authentication registered again", () -> serviceLine("authentication").contains(" ACTIVE "));
@@ -148,8 +147,7 @@ public class AuthKeysLifecycleIT extends DsiTestSupport {
         assertEquals(Duration.ofMinutes(60), lifetime(before.chain().get(0)));
         assertEquals("EC", before.chain().get(0).getPublicKey().getAlgorithm());
 
-        editCfg("org.opendsi.keys", "process.ttl.minutes", "7");
-        editCfg("org.opendsi.keys", "key.algorithm", "rsa-3072");
+        editCfg("org.opendsi.keys", java.util.Map.of("process.ttl.minutes", "7", "key.algorithm", "rsa-3072"));
         await("process credentials for 7 minutes with RSA-3072 keys by default", () -> {
             X509Certificate leaf = keys().issueProcessCredentials(SCID, null).chain().get(0);
             return lifetime(leaf).equals(Duration.ofMinutes(7)) && leaf.getPublicKey() instanceof RSAPublicKey rsa

@@ -183,6 +183,16 @@ public abstract class DsiTestSupport {
 
     /** Sets key = value of PID as an operator's config:property-set does (fileinstall writes it to etc/PID.cfg). */
     protected static void editCfg(String pid, String key, String value) throws Exception {
+        editCfg(pid, java.util.Map.of(key, value));
+    }
+
+    /**
+     * Several keys of one PID in a single update: one configuration event, one write-back to etc/ by
+     * fileinstall. Two updates in a row give fileinstall two write-backs to interleave with its polling
+     * of the file, a window in which it can re-apply the first one over the second (CI once saw
+     * AuthKeysLifecycleIT's moved socket path undone that way).
+     */
+    protected static void editCfg(String pid, java.util.Map<String, String> changes) throws Exception {
         // Through ConfigurationAdmin, as config:property-set does; fileinstall then writes etc/PID.cfg.
         // Writing the file here raced with fileinstall's write-back of the previous change (it re-reads
         // the file when that change's event arrives and saves the older value over a newer edit): CI
@@ -195,7 +205,7 @@ public abstract class DsiTestSupport {
             org.osgi.service.cm.Configuration c = ctx.getService(ref).getConfiguration(pid, "?");
             java.util.Dictionary<String, Object> props = c.getProperties() == null ? new java.util.Hashtable<>()
                     : c.getProperties();
-            props.put(key, value);
+            changes.forEach(props::put);
             c.update(props);
         } finally {
             ctx.ungetService(ref);
