@@ -16,13 +16,23 @@ public final class AuditDenials implements AutoCloseable {
     private static final AuditQuery DENIALS = new AuditQuery(true, null, null, null, 0);
 
     private final DenialDigest digest;
+    private final java.util.function.Consumer<org.opendsi.api.audit.AuditRecord> sink;
     private AuditService followed;
     private AutoCloseable following;
 
+    /** Denials go into a {@link #digest()}. */
     public AuditDenials() {
         this.digest = new DenialDigest();
+        this.sink = digest::add;
     }
 
+    /** Denials go to {@code sink}, on the journal's writer thread (return quickly); no digest. */
+    public AuditDenials(java.util.function.Consumer<org.opendsi.api.audit.AuditRecord> sink) {
+        this.digest = null;
+        this.sink = sink;
+    }
+
+    /** The digest the denials go into (null when a sink was given). */
     public DenialDigest digest() {
         return digest;
     }
@@ -31,7 +41,7 @@ public final class AuditDenials implements AutoCloseable {
         stop();
         followed = audit;
         try {
-            following = audit.follow(DENIALS, digest::add);
+            following = audit.follow(DENIALS, sink);
         } catch (RuntimeException e) {
             LOG.warn("Cannot follow the auditing service's denials: {}", e.toString());
         }

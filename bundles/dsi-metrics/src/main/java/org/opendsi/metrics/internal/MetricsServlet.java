@@ -11,7 +11,7 @@ import javax.servlet.http.HttpServletResponse;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
 import org.opendsi.dsm.Dsm;
-import org.opendsi.api.audit.AuditQuery;
+import org.opendsi.cluster.protocol.AuditDenials;
 import org.opendsi.api.audit.AuditService;
 import org.opendsi.sm.SecurityManagerService;
 import org.opendsi.ss.SecurityServer;
@@ -46,38 +46,26 @@ public class MetricsServlet extends HttpServlet {
 
     /** Denials per flow, counted from the auditing service's records since this component started. */
     private final DenialCounters denials = new DenialCounters();
+    private final AuditDenials auditDenials = new AuditDenials(denials::add);
     private volatile AuditService audit;
-    private AutoCloseable following;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindAudit")
-    synchronized void bindAudit(AuditService a) {
-        stopFollowing();
+    void bindAudit(AuditService a) {
         audit = a;
-        following = a.follow(new AuditQuery(true, null, null, null, 0), denials::add);
+        auditDenials.bind(a);
     }
 
-    synchronized void unbindAudit(AuditService a) {
+    void unbindAudit(AuditService a) {
+        auditDenials.unbind(a);
         if (audit == a) {
-            stopFollowing();
             audit = null;
         }
     }
 
     @Deactivate
-    synchronized void deactivate() {
-        stopFollowing();
-    }
-
-    private void stopFollowing() {
-        if (following != null) {
-            try {
-                following.close();
-            } catch (Exception e) {
-                // the auditing service is going away: nothing more comes
-            }
-            following = null;
-        }
+    void deactivate() {
+        auditDenials.close();
     }
 
     @Override

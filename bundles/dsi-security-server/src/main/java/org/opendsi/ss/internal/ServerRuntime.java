@@ -848,11 +848,6 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
         return denialWindow.follow(listener);
     }
 
-    /** Denials nodes counted without naming their flow (their report was full), since start. */
-    long unattributedDenials() {
-        return denialWindow.unattributed();
-    }
-
     @Override
     public LabelKeyStatus labelKeys() {
         return labelKeys.status();
