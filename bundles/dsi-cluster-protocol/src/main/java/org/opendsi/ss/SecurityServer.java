@@ -74,4 +74,27 @@ public interface SecurityServer {
      * batch's own), on the feed's thread: return quickly. Closing the handle stops the calls.
      */
     AutoCloseable followDenials(java.util.function.Consumer<java.util.List<DenialFlow>> listener);
+
+    /**
+     * Who leads the Security Servers sharing this one's store; {@link LeaseStatus#SOLE} for a single
+     * Security Server on its file store (always active).
+     */
+    default LeaseStatus lease() {
+        return LeaseStatus.SOLE;
+    }
+
+    /** The store this Security Server keeps its state in, and whether it answers. */
+    default StoreHealth storeHealth() {
+        return new StoreHealth("file", "", true, "", java.time.Instant.now(), null);
+    }
+
+    /**
+     * Waits until policy {@code version} (made current on this node by the policy service) is stored and
+     * signed for distribution, so that an operator's command reports success only then.
+     *
+     * @throws IllegalStateException naming why it was not (this server is a standby or lost its lease, the
+     *                               store refused it, or {@code timeout} passed)
+     */
+    default void awaitPublished(long version, java.time.Duration timeout) throws InterruptedException {
+    }
 }

@@ -3,5 +3,5 @@
  * in role {@code server} or {@code embedded}), its records, and the {@link org.opendsi.ss.ServerStore}
  * behind which its state is persisted.
  */
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package org.opendsi.ss;

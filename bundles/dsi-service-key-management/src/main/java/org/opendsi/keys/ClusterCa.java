@@ -3,8 +3,6 @@ package org.opendsi.keys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PrivateKey;
@@ -30,6 +28,7 @@ import java.util.regex.Pattern;
 import javax.security.auth.x500.X500Principal;
 
 import org.opendsi.api.SecurityIds;
+import org.opendsi.keys.internal.FileCaStateStore;
 import org.opendsi.keys.internal.Pki;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,11 +41,20 @@ import org.slf4j.LoggerFactory;
  *   ca.p12        root key (alias "root") and the SS's TLS keys ("server-N"), PKCS#12, 600
  *   ca.pass       keystore password when none is configured (256 random bits), 600
  *   root.pem      root certificate (public; handed to nodes / operators)
+ * </pre>
+ * The CA's mutable state is in a {@link CaStateStore}; by default ({@link CaStateStore#files}) in
+ * files beside those:
+ * <pre>
  *   issued.db     index of certificates issued by the root: serial role snid notBefore notAfter revokedAt reason name
- *   crl.number    last CRL number used (written before the CRL it numbers)
+ *   crl.number    last CRL number used (reserved before the CRL it numbers is signed)
  *   crl.pem       the current signed CRL
  *   join-tokens   hashes of one-time join tokens ({@link JoinTokens})
+ *   state.lock    held while the files above are updated
  * </pre>
+ * Several Security Servers holding the same root key may share one store (one active, the others
+ * standing by): nothing of the store is cached here, every operation reads what it needs from the
+ * store, so the index, revocations, CRL and tokens another SS wrote are seen at once. Numbers and
+ * one-time transitions (token redemption, revocation, CRL numbers) are the store's atomic steps.
  * Thread-safe: every public operation is synchronized.
  */
 public final class ClusterCa {
@@ -62,12 +70,13 @@ public final class ClusterCa {
     private final Clock clock;
     private final Path caDir;
     private final KeyStoreProvider keyStore;
+    private final CaStateStore store;
     private final JoinTokens tokens;
     private final X509Certificate root;
     private final PrivateKey rootKey;
-    private final Map<BigInteger, IssuedCertificate> index = new LinkedHashMap<>();
     private final RenewalSchedule schedule;
-    private BigInteger crlNumber = BigInteger.ZERO;
+    /** The last CRL read from or written to the store, with its PEM: verified once, not at every read. */
+    private String crlPem;
     private X509CRL crl;
 
     /** Opens (or, on first start, creates) the CA under {@code settings.dir()/ca} with the default PKCS#12 keystore. */
@@ -77,6 +86,16 @@ public final class ClusterCa {
 
     /** Like {@link #ClusterCa(PkiSettings)} with the root key held by {@code keyStore} (null: default PKCS#12 file). */
     public ClusterCa(PkiSettings settings, KeyStoreProvider keyStore) {
+        this(settings, keyStore, null);
+    }
+
+    /**
+     * Like {@link #ClusterCa(PkiSettings, KeyStoreProvider)} with the CA's state (issued certificates,
+     * CRL, join tokens) in {@code state} (null: the files under {@code settings.dir()/ca}). A store
+     * shared with other Security Servers must be used with the root key they hold: creating a new root
+     * over a store that already holds another root's state is refused.
+     */
+    public ClusterCa(PkiSettings settings, KeyStoreProvider keyStore, CaStateStore state) {
         this.settings = settings;
         this.clock = settings.clock();
         this.caDir = settings.dir().resolve("ca");
@@ -88,7 +107,9 @@ public final class ClusterCa {
             throw new UncheckedIOException("cannot create CA directory " + caDir, e);
         }
         this.keyStore = keyStore != null ? keyStore : settings.defaultKeyStore(caDir, "ca");
-        this.tokens = new JoinTokens(caDir.resolve("join-tokens"), clock);
+        FileCaStateStore own = state == null ? new FileCaStateStore(caDir) : null;
+        this.store = state != null ? state : own;
+        this.tokens = new JoinTokens(store, clock);
         List<X509Certificate> chain = this.keyStore.certificateChain(ROOT_ALIAS);
         Optional<PrivateKey> key = this.keyStore.privateKey(ROOT_ALIAS);
         if (key.isPresent() && !chain.isEmpty() && chain.get(0).getBasicConstraints() >= 0) {
@@ -99,9 +120,13 @@ public final class ClusterCa {
                 throw new PkiException("the root CA in " + caDir + " belongs to another cluster (" + uris(root)
                         + "), not to '" + settings.cluster() + "'");
             }
-            loadState();
             LOG.info("Loaded cluster root CA {} (expires {})", root.getSubjectX500Principal().getName(), root.getNotAfter());
         } else {
+            if (own == null && (!store.issued().isEmpty() || store.crl().isPresent())) {
+                throw new PkiException("no cluster root key in the key store, but the CA state store holds the state of "
+                        + "an existing root: provision that root key (the same on every Security Server) instead of "
+                        + "creating a new root");
+            }
             this.keyStore.delete(ROOT_ALIAS);
             KeyPair kp = this.keyStore.generateKeyPair(ROOT_ALIAS, settings.keyAlgorithm());
             Instant now = now();
@@ -111,13 +136,15 @@ public final class ClusterCa {
             this.keyStore.setCertificateChain(ROOT_ALIAS, List.of(root));
             this.rootKey = this.keyStore.privateKey(ROOT_ALIAS).orElseThrow();
             writeText(caDir.resolve("root.pem"), Pem.certificates(List.of(root)));
-            saveIndex();
+            if (own != null) {
+                own.reset(); // the index and CRL of an earlier root do not carry over (as always)
+            }
             LOG.info("Created cluster root CA for '{}' ({}, expires {})", settings.cluster(), settings.keyAlgorithm(),
                     root.getNotAfter());
         }
-        if (crl == null) {
-            signCrl();
-        }
+        // a CRL that is missing, lacks a revocation or is half through its validity is signed now; one
+        // not signed by this root is refused
+        currentCrl(false);
     }
 
     private Instant now() {
@@ -298,7 +325,7 @@ public final class ClusterCa {
         } catch (Exception e) {
             throw new PkiException("renewal refused: the current certificate was not issued by this cluster's root CA");
         }
-        IssuedCertificate rec = index.get(current.getSerialNumber());
+        IssuedCertificate rec = store.issued(current.getSerialNumber()).orElse(null);
         if (rec == null) {
             throw new PkiException("renewal refused: certificate " + current.getSerialNumber().toString(16)
                     + " is not in this CA's index");
@@ -352,16 +379,12 @@ public final class ClusterCa {
      * @return the serials newly revoked (empty if it already was)
      */
     public synchronized List<BigInteger> revoke(BigInteger serial, CRLReason reason) {
-        IssuedCertificate rec = index.get(serial);
-        if (rec == null) {
-            throw new PkiException("no certificate with serial " + serial.toString(16) + " was issued by this CA");
-        }
-        if (rec.revoked()) {
+        IssuedCertificate rec = store.issued(serial).orElseThrow(() -> new PkiException(
+                "no certificate with serial " + serial.toString(16) + " was issued by this CA"));
+        if (rec.revoked() || !store.markRevoked(serial, now(), reason)) {
             return List.of();
         }
-        index.put(serial, rec.revoke(now(), reason));
-        saveIndex();
-        signCrl();
+        currentCrl(true);
         LOG.warn("Revoked {} certificate {} of node {} ({})", rec.role(), serial.toString(16), rec.snid(), reason);
         return List.of(serial);
     }
@@ -373,51 +396,46 @@ public final class ClusterCa {
     public synchronized List<BigInteger> revokeNode(int snid, CRLReason reason) {
         Instant at = now();
         List<BigInteger> out = new ArrayList<>();
-        for (IssuedCertificate rec : new ArrayList<>(index.values())) {
-            if (rec.snid() == snid && rec.role() != CertificateRole.SERVER && !rec.revoked()) {
-                index.put(rec.serial(), rec.revoke(at, reason));
+        for (IssuedCertificate rec : store.issued()) {
+            if (rec.snid() == snid && rec.role() != CertificateRole.SERVER && !rec.revoked()
+                    && store.markRevoked(rec.serial(), at, reason)) {
                 out.add(rec.serial());
             }
         }
         if (!out.isEmpty()) {
-            saveIndex();
-            signCrl();
+            currentCrl(true);
             LOG.warn("Revoked node {}: {} certificate(s) ({})", SecurityIds.format(snid), out.size(), reason);
         }
         return out;
     }
 
     public synchronized boolean isRevoked(BigInteger serial) {
-        IssuedCertificate rec = index.get(serial);
-        return rec != null && rec.revoked();
+        return store.issued(serial).map(IssuedCertificate::revoked).orElse(false);
     }
 
     /**
-     * The current CRL, signed by the root. Re-signed (with the next CRL number) when half of its
-     * validity has passed, so a published CRL never expires while the SS runs.
+     * The current CRL, signed by the root: the store's, re-signed (with the next CRL number) when half
+     * of its validity has passed, so a published CRL never expires while the SS runs, or when it lacks
+     * a revocation in the store (made by another Security Server that did not get to sign it).
      */
     public synchronized X509CRL crl() {
-        Instant now = now();
-        Duration half = settings.crlValidity().dividedBy(2);
-        if (crl == null || !now.isBefore(crl.getThisUpdate().toInstant().plus(half))) {
-            signCrl();
-        }
-        return crl;
+        return currentCrl(false);
     }
 
+    /** The number of the current CRL ({@link #crl()}). */
     public synchronized BigInteger crlNumber() {
-        return crlNumber;
+        return Pki.crlNumber(currentCrl(false));
     }
 
     /** Every certificate the root issued (oldest first), for {@code dsi:nodes}. */
     public synchronized List<IssuedCertificate> issued() {
-        return List.copyOf(index.values());
+        return store.issued();
     }
 
     /** The newest unrevoked certificates of each node and role. */
     public synchronized List<IssuedCertificate> current() {
         Map<String, IssuedCertificate> latest = new LinkedHashMap<>();
-        for (IssuedCertificate r : index.values()) {
+        for (IssuedCertificate r : store.issued()) {
             if (!r.revoked()) {
                 latest.merge(r.role() + "/" + r.snid(), r,
                         (a, b) -> a.notAfter().isAfter(b.notAfter()) ? a : b);
@@ -443,9 +461,8 @@ public final class ClusterCa {
     }
 
     private X509Certificate record(CertificateRole role, int snid, String name, X509Certificate cert) {
-        index.put(cert.getSerialNumber(), new IssuedCertificate(cert.getSerialNumber(), role, snid, name,
+        store.addIssued(new IssuedCertificate(cert.getSerialNumber(), role, snid, name,
                 cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant(), null, null));
-        saveIndex();
         LOG.info("Issued {} certificate {} for {} (expires {})", role, cert.getSerialNumber().toString(16),
                 SpiffeIds.find(cert).map(SpiffeId::uri).orElse("?"), cert.getNotAfter().toInstant());
         return cert;
@@ -457,77 +474,71 @@ public final class ClusterCa {
         }
     }
 
-    private void signCrl() {
-        Instant now = now();
+    /**
+     * The store's CRL when it lists every revocation in the store and is less than half through its
+     * validity (and {@code resign} is false); otherwise a new one signed from the store's revocations
+     * with the store's next number. When another SS stored a later CRL meanwhile, that one is taken if
+     * it lists everything.
+     */
+    private X509CRL currentCrl(boolean resign) {
+        X509CRL signed = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Instant now = now();
+            List<IssuedCertificate> all = store.issued();
+            X509CRL stored = storedCrl();
+            if (!resign && stored != null && listsAll(stored, all, now)
+                    && now.isBefore(stored.getThisUpdate().toInstant().plus(settings.crlValidity().dividedBy(2)))) {
+                return stored;
+            }
+            signed = signCrl(all, now);
+            String pem = Pem.crl(signed);
+            if (store.putCrl(Pki.crlNumber(signed), pem)) {
+                crlPem = pem;
+                crl = signed;
+                return signed;
+            }
+            resign = false;
+        }
+        return signed; // complete and valid, though the store keeps a later one
+    }
+
+    /** The store's CRL (verified against the root), or null when it holds none. */
+    private X509CRL storedCrl() {
+        String pem = store.crl().orElse(null);
+        if (pem == null) {
+            return null;
+        }
+        if (!pem.equals(crlPem)) {
+            X509CRL loaded = Pem.parseCrl(pem);
+            try {
+                loaded.verify(root.getPublicKey());
+            } catch (java.security.GeneralSecurityException e) {
+                throw new PkiException("the CRL in the CA state store (" + caDir + ") is not signed by this root: "
+                        + e.getMessage(), e);
+            }
+            crlPem = pem;
+            crl = loaded;
+        }
+        return crl;
+    }
+
+    /** Whether {@code crl} lists every unexpired revoked certificate (expired ones may leave it, RFC 5280 3.3). */
+    private static boolean listsAll(X509CRL crl, List<IssuedCertificate> all, Instant now) {
+        return all.stream().filter(IssuedCertificate::revoked).filter(r -> r.notAfter().isAfter(now))
+                .allMatch(r -> crl.getRevokedCertificate(r.serial()) != null);
+    }
+
+    private X509CRL signCrl(List<IssuedCertificate> all, Instant now) {
         Map<BigInteger, Map.Entry<Instant, Integer>> revoked = new LinkedHashMap<>();
-        for (IssuedCertificate r : index.values()) {
+        for (IssuedCertificate r : all) {
             // expired certificates may leave the CRL (RFC 5280 3.3): nobody accepts them anyway
             if (r.revoked() && r.notAfter().isAfter(now)) {
                 revoked.put(r.serial(), new AbstractMap.SimpleEntry<>(r.revokedAt(), Pki.reasonCode(r.reason())));
             }
         }
-        BigInteger next = crlNumber.add(BigInteger.ONE);
-        // the number is on disk before any CRL carrying it exists, so numbers never repeat after a crash
-        writeText(caDir.resolve("crl.number"), next + "\n");
-        crlNumber = next;
-        crl = Pki.crl(root, rootKey, next, now.minus(BACKDATE), now.plus(settings.crlValidity()), revoked);
-        writeText(caDir.resolve("crl.pem"), Pem.crl(crl));
-    }
-
-    private void loadState() {
-        try {
-            Path idx = caDir.resolve("issued.db");
-            if (Files.exists(idx)) {
-                for (String line : Files.readAllLines(idx, StandardCharsets.UTF_8)) {
-                    if (line.isBlank() || line.startsWith("#")) {
-                        continue;
-                    }
-                    String[] f = line.split(" ", -1);
-                    if (f.length != 8) {
-                        throw new PkiException("corrupted CA index " + idx + ": '" + line + "'");
-                    }
-                    BigInteger serial = new BigInteger(f[0], 16);
-                    index.put(serial, new IssuedCertificate(serial, CertificateRole.valueOf(f[1]),
-                            Integer.parseUnsignedInt(f[2]), f[7], Instant.parse(f[3]), Instant.parse(f[4]),
-                            f[5].equals("-") ? null : Instant.parse(f[5]),
-                            f[6].equals("-") ? null : CRLReason.valueOf(f[6])));
-                }
-            }
-            Path num = caDir.resolve("crl.number");
-            if (Files.exists(num)) {
-                crlNumber = new BigInteger(Files.readString(num, StandardCharsets.UTF_8).trim());
-            }
-            Path crlFile = caDir.resolve("crl.pem");
-            if (Files.exists(crlFile)) {
-                X509CRL loaded = Pem.parseCrl(Files.readString(crlFile, StandardCharsets.UTF_8));
-                loaded.verify(root.getPublicKey());
-                BigInteger n = Pki.crlNumber(loaded);
-                if (n.compareTo(crlNumber) > 0) {
-                    crlNumber = n;
-                }
-                // the CRL must list exactly what the index says: re-sign when anything is missing
-                boolean complete = index.values().stream().filter(IssuedCertificate::revoked)
-                        .filter(r -> r.notAfter().isAfter(now()))
-                        .allMatch(r -> loaded.getRevokedCertificate(r.serial()) != null);
-                crl = complete ? loaded : null;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read CA state in " + caDir, e);
-        } catch (java.security.GeneralSecurityException e) {
-            throw new PkiException("the CRL in " + caDir + " is not signed by this root: " + e.getMessage(), e);
-        }
-    }
-
-    private void saveIndex() {
-        StringBuilder sb = new StringBuilder("# DSI CA index: serial role snid notBefore notAfter revokedAt reason name\n");
-        for (IssuedCertificate r : index.values()) {
-            sb.append(r.serial().toString(16)).append(' ').append(r.role()).append(' ')
-                    .append(Integer.toUnsignedString(r.snid())).append(' ').append(r.notBefore()).append(' ')
-                    .append(r.notAfter()).append(' ').append(r.revokedAt() == null ? "-" : r.revokedAt().toString())
-                    .append(' ').append(r.reason() == null ? "-" : r.reason().name()).append(' ').append(r.nodeName())
-                    .append('\n');
-        }
-        writeText(caDir.resolve("issued.db"), sb.toString());
+        // the number is reserved in the store before any CRL carrying it exists, so numbers never repeat
+        BigInteger next = store.nextCrlNumber();
+        return Pki.crl(root, rootKey, next, now.minus(BACKDATE), now.plus(settings.crlValidity()), revoked);
     }
 
     private static void writeText(Path file, String text) {

@@ -5,7 +5,8 @@ import java.security.cert.CRLReason;
 import java.time.Instant;
 
 /**
- * A certificate issued by the cluster root, as recorded in the CA's index ({@code issued.db}).
+ * A certificate issued by the cluster root, as recorded in the CA's index ({@link CaStateStore#issued()};
+ * by default {@code issued.db}).
  * {@code snid} is 0 for the server certificate; {@code revokedAt}/{@code reason} are null unless revoked.
  */
 public record IssuedCertificate(BigInteger serial, CertificateRole role, int snid, String nodeName,
@@ -13,9 +14,5 @@ public record IssuedCertificate(BigInteger serial, CertificateRole role, int sni
 
     public boolean revoked() {
         return revokedAt != null;
-    }
-
-    IssuedCertificate revoke(Instant at, CRLReason why) {
-        return new IssuedCertificate(serial, role, snid, nodeName, notBefore, notAfter, at, why);
     }
 }

@@ -1,9 +1,6 @@
 package org.opendsi.keys;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -13,21 +10,22 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 
+import org.opendsi.keys.CaStateStore.TokenRecord;
+import org.opendsi.keys.internal.FileCaStateStore;
 
 /**
  * One-time join tokens, each bound to one node: the SnID (and, when given, the node name) it was
  * created for is the only one a join may claim with it, so a token meant for a new node cannot be
  * used to join as an existing one. A token is {@code dsi-} followed by 256 random bits (base64url);
- * only its SHA-256 is kept, in a 600 file, so reading the file does not let anyone join. A token is
- * redeemed at most once, and only before it expires; the redemption is on disk before
- * {@link #redeem} returns, so a restart cannot make a used token valid again. Used and expired
- * records are kept {@link #RETENTION} past expiry so that reuse is reported as such, then purged.
- * Thread-safe.
+ * only its SHA-256 is kept, in the {@link CaStateStore} (by default a 600 file), so reading the
+ * store does not let anyone join. A token is redeemed at most once, and only before it expires:
+ * the redemption is the store's atomic {@link CaStateStore#markRedeemed}, done before {@link #redeem}
+ * returns, so neither a restart nor another Security Server sharing the store can redeem it again.
+ * Used and expired records are kept {@link #RETENTION} past expiry so that reuse is reported as
+ * such, then purged. Nothing is cached: every call reads the store. Thread-safe.
  */
 public final class JoinTokens {
 
@@ -56,32 +54,18 @@ public final class JoinTokens {
                        Instant usedAt) {
     }
 
-    private static final class Rec {
-        final String label;
-        final int snid;
-        final boolean replace;
-        final Instant created;
-        final Instant expires;
-        Instant used;
+    private final CaStateStore store;
+    private final Clock clock;
 
-        Rec(String label, int snid, boolean replace, Instant created, Instant expires, Instant used) {
-            this.label = label;
-            this.snid = snid;
-            this.replace = replace;
-            this.created = created;
-            this.expires = expires;
-            this.used = used;
-        }
+    /** Tokens kept in {@code file} (the format of every earlier version). */
+    public JoinTokens(Path file, Clock clock) {
+        this(new FileCaStateStore(file.toAbsolutePath().getParent(), file), clock);
     }
 
-    private final Path file;
-    private final Clock clock;
-    private final Map<String, Rec> byHash = new LinkedHashMap<>();
-
-    public JoinTokens(Path file, Clock clock) {
-        this.file = file;
+    /** Tokens kept in {@code store}, which other Security Servers may share. */
+    public JoinTokens(CaStateStore store, Clock clock) {
+        this.store = store;
         this.clock = clock;
-        load();
     }
 
     /**
@@ -107,9 +91,8 @@ public final class JoinTokens {
         RANDOM.nextBytes(raw);
         String token = PREFIX + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
         Instant now = clock.instant();
-        purge(now);
-        byHash.put(hash(token), new Rec(label, snid, replace, now, now.plus(ttl), null));
-        save();
+        store.purgeTokens(now.minus(RETENTION));
+        store.putToken(new TokenRecord(hash(token), label, snid, replace, now, now.plus(ttl), null));
         return token;
     }
 
@@ -121,8 +104,12 @@ public final class JoinTokens {
      */
     public synchronized Redeemed redeem(String token, int snid, String name) {
         Redeemed r = check(token, snid, name);
-        byHash.get(hash(token.trim())).used = clock.instant();
-        save();
+        String h = hash(token.trim());
+        if (!store.markRedeemed(h, clock.instant())) {
+            // redeemed (or purged) in between, possibly by another Security Server sharing the store
+            throw store.token(h).filter(TokenRecord::redeemed).map(t -> alreadyUsed(t.redeemedAt()))
+                    .orElseGet(JoinTokens::unknown);
+        }
         return r;
     }
 
@@ -132,48 +119,51 @@ public final class JoinTokens {
         if (token == null || !TOKEN.matcher(token.trim()).matches()) {
             throw new JoinTokenException(JoinTokenException.Reason.UNKNOWN, "join token refused: malformed token");
         }
-        Rec r = byHash.get(hash(token.trim()));
-        if (r == null) {
-            throw new JoinTokenException(JoinTokenException.Reason.UNKNOWN,
-                    "join token refused: unknown token (never issued by this Security Server, or purged)");
+        TokenRecord r = store.token(hash(token.trim())).orElseThrow(JoinTokens::unknown);
+        if (r.redeemed()) {
+            throw alreadyUsed(r.redeemedAt());
         }
-        if (r.used != null) {
-            throw new JoinTokenException(JoinTokenException.Reason.ALREADY_USED,
-                    "join token refused: already used at " + r.used + " (tokens are one-time; create a new one)");
-        }
-        if (!now.isBefore(r.expires)) {
+        if (!now.isBefore(r.expiresAt())) {
             throw new JoinTokenException(JoinTokenException.Reason.EXPIRED,
-                    "join token refused: expired at " + r.expires + " (create a new one)");
+                    "join token refused: expired at " + r.expiresAt() + " (create a new one)");
         }
-        if (r.snid == 0) {
+        if (r.snid() == 0) {
             throw new JoinTokenException(JoinTokenException.Reason.WRONG_NODE,
                     "join token refused: it is bound to no node (created by an older version); create one with "
                     + "dsi:token-create --snid N");
         }
-        if (r.snid != snid || !r.label.isEmpty() && !r.label.equals(name)) {
+        if (r.snid() != snid || !r.label().isEmpty() && !r.label().equals(name)) {
             throw new JoinTokenException(JoinTokenException.Reason.WRONG_NODE, "join token refused: it is for SnID "
-                    + r.snid + (r.label.isEmpty() ? "" : " named '" + r.label + "'") + ", not for SnID "
+                    + r.snid() + (r.label().isEmpty() ? "" : " named '" + r.label() + "'") + ", not for SnID "
                     + Integer.toUnsignedString(snid) + " named '" + name + "'");
         }
-        return new Redeemed(r.label, r.snid, r.replace, r.created, r.expires);
+        return new Redeemed(r.label(), r.snid(), r.replace(), r.createdAt(), r.expiresAt());
+    }
+
+    private static JoinTokenException unknown() {
+        return new JoinTokenException(JoinTokenException.Reason.UNKNOWN,
+                "join token refused: unknown token (never issued by this Security Server, or purged)");
+    }
+
+    private static JoinTokenException alreadyUsed(Instant at) {
+        return new JoinTokenException(JoinTokenException.Reason.ALREADY_USED,
+                "join token refused: already used at " + at + " (tokens are one-time; create a new one)");
     }
 
     /** Tokens on record (pending, used or expired within {@link #RETENTION}). */
     public synchronized List<Info> list() {
         List<Info> out = new ArrayList<>();
-        byHash.forEach((h, r) -> out.add(new Info(h.substring(0, 8), r.label, r.snid, r.replace, r.created, r.expires,
-                r.used)));
+        for (TokenRecord r : store.tokens()) {
+            out.add(new Info(r.hash().substring(0, 8), r.label(), r.snid(), r.replace(), r.createdAt(), r.expiresAt(),
+                    r.redeemedAt()));
+        }
         return out;
     }
 
     /** Number of tokens that can still be redeemed. */
     public synchronized int pendingCount() {
         Instant now = clock.instant();
-        return (int) byHash.values().stream().filter(r -> r.used == null && now.isBefore(r.expires)).count();
-    }
-
-    private void purge(Instant now) {
-        byHash.values().removeIf(r -> now.isAfter(r.expires.plus(RETENTION)));
+        return (int) store.tokens().stream().filter(r -> !r.redeemed() && now.isBefore(r.expiresAt())).count();
     }
 
     private static String hash(String token) {
@@ -182,40 +172,6 @@ public final class JoinTokens {
                     MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.US_ASCII)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private void load() {
-        if (!Files.exists(file)) {
-            return;
-        }
-        try {
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                String[] f = line.split(" ", -1);
-                if (f.length != 5 && f.length != 7) { // 5: written before tokens were bound to a node
-                    throw new PkiException("corrupted token file " + file + ": '" + line + "'");
-                }
-                byHash.put(f[0], new Rec(f[4], f.length == 7 ? Integer.parseInt(f[5]) : 0,
-                        f.length == 7 && f[6].equals("replace"), Instant.parse(f[1]), Instant.parse(f[2]),
-                        f[3].equals("-") ? null : Instant.parse(f[3])));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read token file " + file, e);
-        }
-    }
-
-    private void save() {
-        StringBuilder sb = new StringBuilder("# DSI join tokens: sha256(token) created expires used name snid replace|-\n");
-        byHash.forEach((h, r) -> sb.append(h).append(' ').append(r.created).append(' ').append(r.expires).append(' ')
-                .append(r.used == null ? "-" : r.used.toString()).append(' ').append(r.label).append(' ').append(r.snid)
-                .append(' ').append(r.replace ? "replace" : "-").append('\n'));
-        try {
-            SecureFiles.writeAtomic(file, sb.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write token file " + file, e);
         }
     }
 }

@@ -57,4 +57,15 @@ public interface KeyManagementService {
      * @throws PkiException when key management is not available (e.g. its keystore provider is missing)
      */
     ClusterCa openClusterCa(java.nio.file.Path dir);
+
+    /**
+     * Like {@link #openClusterCa(java.nio.file.Path)} with the CA's mutable state (issued certificates,
+     * revocations, CRL, join tokens) in {@code state}, e.g. a store shared by an active Security Server
+     * and its standbys; the root key stays in this service's keystore under {@code dir}, and must be
+     * the same on every SS sharing the store. Null: the files under {@code dir/ca}.
+     *
+     * @throws PkiException when key management is not available, or the keystore holds no root while
+     *                      {@code state} holds another root's state
+     */
+    ClusterCa openClusterCa(java.nio.file.Path dir, CaStateStore state);
 }

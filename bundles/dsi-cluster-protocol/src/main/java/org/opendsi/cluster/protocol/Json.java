@@ -150,4 +150,28 @@ public final class Json {
     public static JsonNode parse(byte[] b) throws IOException {
         return MAPPER.readTree(b);
     }
+
+    /** The label key epochs with their master secrets, as both Security Server stores keep them. */
+    public static ObjectNode labelKeys(org.opendsi.ss.StoredLabelKeys keys) {
+        ObjectNode o = object();
+        o.put("sendEpoch", keys.sendEpoch());
+        o.put("lastEpoch", keys.lastEpoch());
+        ArrayNode a = o.putArray("epochs");
+        for (org.opendsi.ss.StoredLabelKeys.Epoch e : keys.epochs()) {
+            ObjectNode n = a.addObject();
+            n.put("epoch", e.epoch());
+            put(n, "created", e.created());
+            n.put("master", b64(e.master()));
+        }
+        return o;
+    }
+
+    public static org.opendsi.ss.StoredLabelKeys labelKeys(JsonNode o) {
+        List<org.opendsi.ss.StoredLabelKeys.Epoch> epochs = new java.util.ArrayList<>();
+        for (JsonNode n : o.path("epochs")) {
+            epochs.add(new org.opendsi.ss.StoredLabelKeys.Epoch(n.path("epoch").asInt(), instant(n, "created"),
+                    unb64(n, "master")));
+        }
+        return new org.opendsi.ss.StoredLabelKeys(o.path("sendEpoch").asInt(), o.path("lastEpoch").asInt(), epochs);
+    }
 }

@@ -221,7 +221,7 @@ public final class FileServerStore implements ServerStore {
         Path keys = dir.resolve(LABEL_KEYS);
         if (Files.exists(keys)) {
             try {
-                labelKeys = readLabelKeys(Json.MAPPER.readTree(keys.toFile()));
+                labelKeys = Json.labelKeys(Json.MAPPER.readTree(keys.toFile()));
             } catch (IOException | RuntimeException e) {
                 // never start over silently: new epochs would make every node's keys unusable at once
                 throw new IOException("unreadable " + keys + " (label key epochs): " + e.getMessage(), e);
@@ -260,30 +260,11 @@ public final class FileServerStore implements ServerStore {
 
     @Override
     public synchronized void putLabelKeys(StoredLabelKeys keys) {
-        ObjectNode o = Json.object();
-        o.put("sendEpoch", keys.sendEpoch());
-        o.put("lastEpoch", keys.lastEpoch());
-        ArrayNode a = o.putArray("epochs");
-        for (StoredLabelKeys.Epoch e : keys.epochs()) {
-            ObjectNode n = a.addObject();
-            n.put("epoch", e.epoch());
-            Json.put(n, "created", e.created());
-            n.put("master", Json.b64(e.master()));
-        }
-        write(LABEL_KEYS, o);
+        write(LABEL_KEYS, Json.labelKeys(keys));
         labelKeys = keys;
     }
 
     private static final String LABEL_KEYS = "label-keys.json";
-
-    private static StoredLabelKeys readLabelKeys(JsonNode o) {
-        List<StoredLabelKeys.Epoch> epochs = new ArrayList<>();
-        for (JsonNode n : o.path("epochs")) {
-            epochs.add(new StoredLabelKeys.Epoch(n.path("epoch").asInt(), Json.instant(n, "created"),
-                    Json.unb64(n, "master")));
-        }
-        return new StoredLabelKeys(o.path("sendEpoch").asInt(), o.path("lastEpoch").asInt(), epochs);
-    }
 
     /** For tests and listings: when the store was opened. */
     static Instant now() {

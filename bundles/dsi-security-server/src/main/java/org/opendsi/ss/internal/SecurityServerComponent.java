@@ -1,6 +1,9 @@
 package org.opendsi.ss.internal;
 
 import java.util.ArrayList;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +16,10 @@ import org.opendsi.keys.ClusterCa;
 import org.opendsi.keys.KeyManagementService;
 import org.opendsi.keys.NodeKeys;
 import org.opendsi.scc.SccTransport;
+import org.opendsi.ss.LeaseStatus;
 import org.opendsi.ss.SecurityServer;
+import org.opendsi.ss.SharedStore;
+import org.opendsi.ss.StoreHealth;
 import org.opendsi.cluster.protocol.NodeConfig;
 import org.opendsi.cluster.protocol.NodeRole;
 import org.osgi.framework.BundleContext;
@@ -143,11 +149,21 @@ public class SecurityServerComponent {
             LOG.debug("role {}: no Security Server on this node", cfg.role().label());
             return;
         }
+        lastProps = props;
+        String storeKind = props == null || props.get("store") == null ? "file" : props.get("store").toString().trim();
+        if (!storeKind.equals("file") && !storeKind.equals("postgresql")) {
+            LOG.error("Security Server not started: {}: store = '{}' (file or postgresql)", NodeConfig.PID, storeKind);
+            return;
+        }
         KeyManagementService km = keyManagement;
         if (km == null) {
             // the root CA is key management's, built from org.opendsi.keys: wait for it
             pending = props;
             LOG.info("Security Server waits for key management (it owns the cluster root CA)");
+            return;
+        }
+        if (storeKind.equals("postgresql")) {
+            configureShared(cfg, keySettings, props);
             return;
         }
         ClusterCa ca;
@@ -161,19 +177,166 @@ public class SecurityServerComponent {
             return;
         }
         pending = null;
-        ServerRuntime rt = new ServerRuntime(cfg, policyService, transport, new FileServerStore(cfg.dataDir().resolve("ss")),
-                ca, keySettings, () -> dsm);
+        Path files = cfg.dataDir().resolve("ss");
+        ServerRuntime rt = new ServerRuntime(cfg, policyService, transport, new FileServerStore(files), ca, keySettings,
+                () -> dsm);
+        rt.sharedMode(new SharedMode(() -> true, () -> LeaseStatus.SOLE,
+                () -> new StoreHealth("file", files.toString(), Files.isDirectory(files), "", Instant.now(), null)));
+        startActive(rt, cfg);
+        enrolEmbeddedNode();
+    }
+
+    private void startActive(ServerRuntime rt, NodeConfig cfg) {
         rt.localDenials(auditDenials.digest());
         rt.start();
         runtime = rt;
+        registrations.add(context.registerService(new String[] {SecurityServer.class.getName(),
+                AlarmService.class.getName()}, rt, serviceProperties(cfg, "active")));
+        registrations.add(context.registerService(PolicyListener.class, rt, serviceProperties(cfg, "active")));
+        config = cfg;
+    }
+
+    private static Hashtable<String, Object> serviceProperties(NodeConfig cfg, String standing) {
         Hashtable<String, Object> p = new Hashtable<>();
         p.put("dsi.node.role", cfg.role().label());
         p.put("dsi.cluster", cfg.cluster());
-        registrations.add(context.registerService(new String[] {SecurityServer.class.getName(),
-                AlarmService.class.getName()}, rt, p));
-        registrations.add(context.registerService(PolicyListener.class, rt, p));
+        p.put("dsi.ss.standing", standing);
+        return p;
+    }
+
+    // ---------------------------------------------------------------- several servers on a shared store
+
+    /** The shared store (PostgreSQL bundle), when one is registered. */
+    private volatile SharedStore sharedStore;
+    private SharedStore.Leadership leadership;
+    /** Lease changes are handled here, off the lease's own thread (it must keep renewing meanwhile). */
+    private java.util.concurrent.ExecutorService leaseEvents;
+    private java.util.concurrent.ScheduledFuture<?> standbyFollower;
+    private java.util.concurrent.ScheduledExecutorService standbyTimer;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindSharedStore")
+    synchronized void bindSharedStore(SharedStore s) {
+        sharedStore = s;
+        if (runtime == null && leadership == null && pending != null && context != null) {
+            configure(pending);
+        }
+    }
+
+    synchronized void unbindSharedStore(SharedStore s) {
+        if (sharedStore == s) {
+            sharedStore = null;
+            if (leadership != null) {
+                Map<String, Object> last = lastProps;
+                stop();
+                pending = last;
+                LOG.warn("Security Server stopped: its shared store went away (bundle stopped or reconfigured)");
+            }
+        }
+    }
+
+    private Map<String, Object> lastProps;
+
+    /**
+     * {@code store = postgresql}: compete for the lease; serve while holding it (a {@link ServerRuntime} on the
+     * shared store), be a hot standby otherwise (a {@link StandbyServer} that refuses changes naming the
+     * active server, and follows the cluster's policy on this node).
+     */
+    private void configureShared(NodeConfig cfg, LabelKeySettings keySettings, Map<String, Object> props) {
+        SharedStore shared = sharedStore;
+        if (shared == null) {
+            pending = props;
+            LOG.info("Security Server waits for its shared store (store = postgresql: feature dsi-store-postgres and "
+                    + "etc/org.opendsi.ss.postgres.cfg)");
+            return;
+        }
+        pending = null;
         config = cfg;
-        enrolEmbeddedNode();
+        leaseEvents = java.util.concurrent.Executors.newSingleThreadExecutor(r -> new Thread(r, "dsi-ss-lease-events"));
+        standbyTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "dsi-ss-standby");
+            t.setDaemon(true);
+            return t;
+        });
+        java.util.concurrent.ExecutorService events = leaseEvents;
+        String advertised = (cfg.listenHost().equals("0.0.0.0") || cfg.listenHost().equals("::") ? cfg.address()
+                : cfg.listenHost()) + ":" + cfg.listenPort();
+        leadership = shared.lead(cfg.name(), advertised, status -> events.execute(() -> onLease(status, cfg, keySettings)));
+        becomeStandby(cfg, shared);
+    }
+
+    private synchronized void onLease(LeaseStatus status, NodeConfig cfg, LabelKeySettings keySettings) {
+        SharedStore shared = sharedStore;
+        SharedStore.Leadership l = leadership;
+        if (shared == null || l == null || cfg != config) {
+            return; // reconfigured or stopped meanwhile
+        }
+        boolean activeNow = l.status().active();
+        if (activeNow && runtime == null) {
+            takeOver(cfg, keySettings, shared, l);
+        } else if (!activeNow && runtime != null) {
+            LOG.warn("Security Server steps down: {}", l.status().storeError() != null
+                    ? "the store did not answer (" + l.status().storeError() + ")" : "the lease is held by "
+                    + l.status().describeHolder());
+            unregisterAll();
+            runtime.close();
+            runtime = null;
+            becomeStandby(cfg, shared);
+        }
+    }
+
+    private void takeOver(NodeConfig cfg, LabelKeySettings keySettings, SharedStore shared, SharedStore.Leadership l) {
+        long t0 = System.nanoTime();
+        KeyManagementService km = keyManagement;
+        if (km == null) {
+            LOG.error("Security Server holds the lease but key management is not there; giving the lease up");
+            l.close();
+            return;
+        }
+        ServerRuntime rt;
+        try {
+            ClusterCa ca = km.openClusterCa(cfg.dataDir().resolve("keys"), shared.caState());
+            String bound = shared.bindRoot(ca.rootFingerprint());
+            if (!bound.equals(ca.rootFingerprint())) {
+                LOG.error("Security Server NOT taking over: its root CA {} is not the cluster's {} (recorded in the shared "
+                        + "store). Give this server the first server's root key (data/dsi/keys/ca) before it starts.",
+                        ca.rootFingerprint(), bound);
+                l.close();
+                return;
+            }
+            rt = new ServerRuntime(cfg, policyService, transport, shared.serverStore(), ca, keySettings, () -> dsm);
+            rt.sharedMode(new SharedMode(l::holdsNow, l::status, shared::health));
+        } catch (RuntimeException e) {
+            LOG.error("Security Server cannot take over: {}", e.getMessage(), e);
+            return;
+        }
+        stopStandby();
+        startActive(rt, cfg);
+        LOG.info("Security Server is ACTIVE (lease epoch {}), serving in {} ms", l.status().epoch(),
+                (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private void becomeStandby(NodeConfig cfg, SharedStore shared) {
+        StandbyServer standby = new StandbyServer(cfg, shared, leadership);
+        registrations.add(context.registerService(new String[] {SecurityServer.class.getName(),
+                AlarmService.class.getName()}, standby, serviceProperties(cfg, "standby")));
+        // this node enforces the cluster's policy while it waits, and takes over from the version it runs
+        standbyFollower = standbyTimer.scheduleWithFixedDelay(() -> {
+            try {
+                StoredPolicy.adopt(shared.serverStore(), policyService);
+            } catch (RuntimeException e) {
+                LOG.debug("Standby: cannot follow the stored policy: {}", e.toString());
+            }
+        }, 0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        LOG.info("Security Server is a STANDBY (active: {})", leadership.status().describeHolder());
+    }
+
+    private void stopStandby() {
+        if (standbyFollower != null) {
+            standbyFollower.cancel(false);
+            standbyFollower = null;
+        }
+        unregisterAll();
     }
 
     /** Embedded role: issues this node's node CA from the local root when the node keys have none. */
@@ -202,7 +365,7 @@ public class SecurityServerComponent {
         }
     }
 
-    private void stop() {
+    private void unregisterAll() {
         for (ServiceRegistration<?> r : registrations) {
             try {
                 r.unregister();
@@ -211,7 +374,18 @@ public class SecurityServerComponent {
             }
         }
         registrations.clear();
+    }
+
+    private void stop() {
+        unregisterAll();
         config = null;
+        if (leadership != null) {
+            stopStandby();
+            leaseEvents.shutdownNow();
+            standbyTimer.shutdownNow();
+            leadership.close();
+            leadership = null;
+        }
         if (runtime != null) {
             runtime.close();
             runtime = null;

@@ -120,6 +120,8 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
             java.time.Clock.systemUTC());
     /** Command-to-ack times of the policy versions (dsi_ss_policy_propagation_seconds). */
     private final PropagationRecorder propagation = new PropagationRecorder();
+    /** How this server shares its store (lease, health); a single server on files by default. */
+    private volatile SharedMode shared = SharedMode.SOLE;
     /** This node's own denials, drained into {@link #denialWindow} (null: none followed). */
     private volatile org.opendsi.cluster.protocol.DenialDigest localDenials;
 
@@ -204,6 +206,9 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
     }
 
     public void start() {
+        if (shared != SharedMode.SOLE) {
+            StoredPolicy.adopt(store, policyService);
+        }
         for (NodeRecord r : store.nodes()) {
             if (r.state() == NodeState.CONNECTED) {
                 store.putNode(r.withState(NodeState.DISCONNECTED));
@@ -573,12 +578,31 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
         if (prev != null && prev.envelope().version() >= v.version()) {
             return;
         }
-        store.putPolicy(v.version(), xml);
+        SignedPolicy env;
+        try {
+            // stored first (fenced by the lease when the store is shared): a version is distributed only once
+            // it is on record where a standby taking over finds it
+            store.putPolicy(v.version(), xml);
+            if (!shared.mayAct().getAsBoolean()) {
+                throw new org.opendsi.ss.NotActiveException("policy version " + v.version() + " not signed",
+                        shared.lease().get());
+            }
+            Credentials c = credentials;
+            env = PolicySignatures.sign(cfg.cluster(), v.version(), xml, v.summary().digest(), v.summary().name(),
+                    c.privateKey(), c.chain());
+        } catch (RuntimeException e) {
+            LOG.error("Policy version {} is current on this node but NOT distributed: {}", v.version(), e.getMessage());
+            synchronized (publishMonitor) {
+                publishErrors.put(v.version(), e.getMessage());
+                publishMonitor.notifyAll();
+            }
+            return;
+        }
         propagation.started(v.version(), v.appliedAt() != null ? v.appliedAt() : Instant.now());
-        Credentials c = credentials;
-        SignedPolicy env = PolicySignatures.sign(cfg.cluster(), v.version(), xml, v.summary().digest(),
-                v.summary().name(), c.privateKey(), c.chain());
-        current = new Current(env, xml);
+        synchronized (publishMonitor) {
+            current = new Current(env, xml);
+            publishMonitor.notifyAll();
+        }
         SccServer s = server;
         int sent = 0;
         if (s != null) {
@@ -858,6 +882,43 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
         return labelKeys.rotate();
     }
 
+    private final Object publishMonitor = new Object();
+    /** Why a version made current here was not distributed (kept for the operator's command). */
+    private final Map<Long, String> publishErrors = new ConcurrentHashMap<>();
+
+    @Override
+    public void awaitPublished(long version, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (publishMonitor) {
+            while (true) {
+                String error = publishErrors.get(version);
+                if (error != null) {
+                    throw new IllegalStateException("policy version " + version + " was not distributed: " + error);
+                }
+                Current c = current;
+                if (c != null && c.envelope().version() >= version) {
+                    return;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IllegalStateException("policy version " + version + " was not stored and signed within "
+                            + timeout.toSeconds() + " s");
+                }
+                publishMonitor.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+        }
+    }
+
+    @Override
+    public org.opendsi.ss.LeaseStatus lease() {
+        return shared.lease().get();
+    }
+
+    @Override
+    public org.opendsi.ss.StoreHealth storeHealth() {
+        return shared.health().get();
+    }
+
     // ---------------------------------------------------------------- AlarmService
 
     @Override
@@ -866,6 +927,14 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
         store.addAlarm(new StoredAlarm(a, Instant.now(), null));
         LOG.info("Alarm {}: [{}] {}", a.id(), priority, text);
         return a;
+    }
+
+    /**
+     * Runs this server as the active one of several sharing a store: it signs only while {@code mode} says it
+     * may still act, and reports the lease and the store's health. Call before {@link #start()}.
+     */
+    void sharedMode(SharedMode mode) {
+        this.shared = mode;
     }
 
     /** For tests: how often to run the housekeeping (default 1 hour); call before {@link #start()}. */

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.opendsi.keys.CertificateStatus;
+import org.opendsi.keys.CaStateStore;
 import org.opendsi.keys.ClusterCa;
 import org.opendsi.keys.Credentials;
 import org.opendsi.keys.KeyAlgorithm;
@@ -152,9 +153,13 @@ public class KeyManagementComponent implements KeyManagementService {
 
     @Override
     public ClusterCa openClusterCa(Path dir) {
+        return openClusterCa(dir, null);
+    }
+
+    @Override
+    public ClusterCa openClusterCa(Path dir, CaStateStore state) {
         nodeKeys(); // available, or the reason why not
-        PkiSettings s = settings.withDir(dir);
-        return provider == null ? new ClusterCa(s) : new ClusterCa(s, provider);
+        return new ClusterCa(settings.withDir(dir), provider, state);
     }
 
     @Override

@@ -5,7 +5,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
 
 @Service
-@Command(scope = "dsi", name = "cluster", description = "This node's role in the cluster: SnID, connection, policy version, queued alarms")
+@Command(scope = "dsi", name = "cluster", description = "This node's role in the cluster: SnID, connection, policy version, queued alarms; on a Security Server its standing (active or standby), lease and store")
 public class ClusterCommand extends ClusterCommandSupport {
 
     @Override
@@ -24,6 +24,17 @@ public class ClusterCommand extends ClusterCommandSupport {
             t.addRow().addContent("policy version", s.policyVersion());
             t.addRow().addContent("connected nodes", s.connectedNodes() + " of " + s.knownNodes());
             t.addRow().addContent("open alarms", s.openAlarms());
+            var lease = securityServer.lease();
+            var store = securityServer.storeHealth();
+            if (lease != org.opendsi.ss.LeaseStatus.SOLE) {
+                t.addRow().addContent("standing", lease.active() ? "active" : "standby");
+                t.addRow().addContent("lease holder", lease.describeHolder());
+                t.addRow().addContent("lease epoch", lease.epoch());
+                t.addRow().addContent("lease expires", lease.expiresAt() == null ? "-" : lease.expiresAt().toString());
+            }
+            t.addRow().addContent("store", store.kind() + (store.location().isEmpty() ? "" : " " + store.location())
+                    + (store.schemaVersion().isEmpty() ? "" : " (schema " + store.schemaVersion() + ")"));
+            t.addRow().addContent("store health", store.reachable() ? "OK" : "UNREACHABLE: " + store.error());
         } else if (securityManager != null) {
             var s = securityManager.status();
             t.addRow().addContent("role", s.role());

@@ -23,6 +23,10 @@ public abstract class PolicyCommandSupport implements Action {
     @Reference(optional = true)
     protected org.opendsi.sm.SecurityManagerService securityManager;
 
+    /** Present on a Security Server (role = server or embedded): active, or a standby that refuses changes. */
+    @Reference(optional = true)
+    protected org.opendsi.ss.SecurityServer securityServer;
+
     @Option(name = "--no-format", description = "Print tables without borders, for scripts")
     protected boolean noFormat;
 
@@ -76,5 +80,28 @@ public abstract class PolicyCommandSupport implements Action {
         t.addRow().addContent("table entries", s.tableEntries());
         t.addRow().addContent("digest", s.digest());
         print(t);
+    }
+
+    /** Refuses a policy change on a standby Security Server, naming the active one. */
+    protected void refuseOnStandby(String command) {
+        if (securityServer != null && !securityServer.lease().active()) {
+            throw new org.opendsi.ss.NotActiveException(command + " refused", securityServer.lease());
+        }
+    }
+
+    /**
+     * Reports the version as current only once the Security Server stored and signed it for the cluster; fails
+     * the command with the reason otherwise (e.g. it lost its lease meanwhile).
+     */
+    protected void awaitDistribution(long version) {
+        if (securityServer == null) {
+            return;
+        }
+        try {
+            securityServer.awaitPublished(version, java.time.Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while policy version " + version + " was being distributed");
+        }
     }
 }

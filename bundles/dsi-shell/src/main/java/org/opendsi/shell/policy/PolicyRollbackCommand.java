@@ -18,12 +18,14 @@ public class PolicyRollbackCommand extends PolicyCommandSupport {
     @Override
     public Object execute() {
         refuseOnManager("dsi:policy-rollback");
+        refuseOnStandby("dsi:policy-rollback");
         PolicyVersion v;
         try {
             v = policyService.rollback(version);
         } catch (PolicyException e) {
             return reject(e, "rollback to " + version);
         }
+        awaitDistribution(v.version());
         out().println("Rolled back to the content of version " + version + "; now current as version " + v.version()
                 + " (digest " + v.summary().digest() + ")");
         return null;

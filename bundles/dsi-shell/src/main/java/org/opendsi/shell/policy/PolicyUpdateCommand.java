@@ -20,12 +20,14 @@ public class PolicyUpdateCommand extends PolicyCommandSupport {
     @Override
     public Object execute() {
         refuseOnManager("dsi:policy-update");
+        refuseOnStandby("dsi:policy-update");
         PolicyVersion v;
         try {
             v = policyService.update(resolve(file));
         } catch (PolicyException e) {
             return reject(e, "policy " + file);
         }
+        awaitDistribution(v.version());
         out().println("Policy version " + v.version() + " is now current (" + v.summary().name() + ", digest "
                 + v.summary().digest() + ")");
         return null;

@@ -1,0 +1,152 @@
+package org.opendsi.ss.internal;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import org.opendsi.api.alarm.Alarm;
+import org.opendsi.api.alarm.AlarmPriority;
+import org.opendsi.api.alarm.AlarmService;
+import org.opendsi.cluster.protocol.NodeConfig;
+import org.opendsi.ss.CompromiseResult;
+import org.opendsi.ss.DenialFlow;
+import org.opendsi.ss.LabelKeyStatus;
+import org.opendsi.ss.LeaseStatus;
+import org.opendsi.ss.NodeChannel;
+import org.opendsi.ss.NodeRecord;
+import org.opendsi.ss.NotActiveException;
+import org.opendsi.ss.PolicyPropagation;
+import org.opendsi.ss.SecurityServer;
+import org.opendsi.ss.ServerStatus;
+import org.opendsi.ss.SharedStore;
+import org.opendsi.ss.StoreHealth;
+import org.opendsi.ss.StoredAlarm;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A hot standby Security Server as the shell and the other services see it: it reads the shared store
+ * (nodes, alarms, the policy version the cluster runs) and refuses every change with a message naming
+ * the active server. It listens on no port; managers reach the active one.
+ */
+final class StandbyServer implements SecurityServer, AlarmService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StandbyServer.class);
+
+    private final NodeConfig cfg;
+    private final SharedStore store;
+    private final SharedStore.Leadership leadership;
+
+    StandbyServer(NodeConfig cfg, SharedStore store, SharedStore.Leadership leadership) {
+        this.cfg = cfg;
+        this.store = store;
+        this.leadership = leadership;
+    }
+
+    private NotActiveException refused(String what) {
+        return new NotActiveException(what + " refused", leadership.status());
+    }
+
+    @Override
+    public LeaseStatus lease() {
+        return leadership.status();
+    }
+
+    @Override
+    public StoreHealth storeHealth() {
+        return store.health();
+    }
+
+    @Override
+    public void awaitPublished(long version, Duration timeout) {
+        throw refused("distributing policy version " + version);
+    }
+
+    @Override
+    public PolicyPropagation policyPropagation() {
+        return new PolicyPropagation(List.of(), List.of(), 0, 0);
+    }
+
+    @Override
+    public List<NodeChannel> channels() {
+        return List.of();
+    }
+
+    @Override
+    public List<NodeRecord> nodes() {
+        return store.serverStore().nodes();
+    }
+
+    @Override
+    public List<StoredAlarm> alarms() {
+        return store.serverStore().alarms();
+    }
+
+    @Override
+    public boolean ackAlarm(String id) {
+        throw refused("acknowledging an alarm");
+    }
+
+    @Override
+    public String createToken(int snid, String name, Duration ttl, boolean replace) {
+        throw refused("creating a join token");
+    }
+
+    @Override
+    public CompromiseResult compromised(int snid) {
+        throw refused("declaring a node compromised");
+    }
+
+    @Override
+    public ServerStatus status() {
+        List<Long> versions = store.serverStore().policyVersions();
+        int open = (int) alarms().stream().filter(a -> !a.acked()).count();
+        String elsewhere = "standby (active: " + leadership.status().describeHolder() + ")";
+        return new ServerStatus(cfg.role().label(), cfg.cluster(), cfg.snid(), elsewhere, elsewhere, "",
+                versions.isEmpty() ? 0 : versions.get(versions.size() - 1), 0, nodes().size(), open);
+    }
+
+    @Override
+    public long joinsSinceStart() {
+        return 0;
+    }
+
+    @Override
+    public long compromisesSinceStart() {
+        return 0;
+    }
+
+    @Override
+    public LabelKeyStatus labelKeys() {
+        return new LabelKeyStatus(0, List.of(), List.of(), false, false, null);
+    }
+
+    @Override
+    public CompletableFuture<Integer> rotateLabelKeys() {
+        return CompletableFuture.failedFuture(refused("rotating the label keys"));
+    }
+
+    @Override
+    public List<DenialFlow> denials(Instant since) {
+        return List.of();
+    }
+
+    @Override
+    public AutoCloseable followDenials(java.util.function.Consumer<List<DenialFlow>> listener) {
+        return () -> { };
+    }
+
+    /**
+     * This node's own alarms cannot be stored while it is a standby (only the lease holder writes): they are
+     * logged; the services of this node keep them in their own journals.
+     */
+    @Override
+    public Alarm raise(AlarmPriority priority, String source, String text) {
+        Alarm a = new Alarm(java.util.UUID.randomUUID().toString(), priority, cfg.snid(), cfg.name(), Instant.now(), source,
+                text);
+        LOG.warn("Alarm on a standby Security Server, not stored (the active one stores alarms): [{}] {}: {}", priority,
+                source, text);
+        return a;
+    }
+}
