@@ -10,7 +10,8 @@ import java.time.Instant;
  * @param snid            this node's SnID
  * @param name            this node's name
  * @param joined          whether it holds cluster credentials
- * @param ssAddress       the Security Server it talks to (host:port)
+ * @param ssAddress       the Security Server it talks to (host:port) or tries next; with several in
+ *                        {@code ss.hosts}, followed by {@code (one of host:port, host:port, ...)}
  * @param connection      SCC connection state (CONNECTED, CONNECTING, DISCONNECTED, CLOSED, NOT_JOINED)
  * @param signedVersion   version of the last signed policy applied (0: none yet)
  * @param policyVersion   the policy version the policy service enforces now

@@ -71,8 +71,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One running Security Manager (for one configuration). Files in {@code <data.dir>/sm}:
  * {@code policy.json} (the last good signed policy: envelope and full source), {@code alarms.journal}
- * (the alarm queue), {@code ss.properties} (the Security Server given at join), {@code label-keys.json}
- * (the last label key set, owner-only: {@link LabelKeyHolder}).
+ * (the alarm queue), {@code ss.properties} (the Security Server given at join: it replaces
+ * {@code ss.host}/{@code ss.port}, not a list of several in {@code ss.hosts}), {@code label-keys.json}
+ * (the last label key set, owner-only: {@link LabelKeyHolder}). With several Security Servers (one
+ * active, standbys not listening) it follows whichever answers: {@link #failOver}.
  */
 public final class ManagerRuntime implements SecurityManagerService, AlarmService, AuditAnchor, AutoCloseable {
 
@@ -91,8 +93,18 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         return t;
     });
     private volatile SccClient client;
-    private volatile String ssHost;
-    private volatile int ssPort;
+    /**
+     * The Security Servers' SCC endpoints in preference order ({@code ss.hosts}), and the one the client
+     * is for. Only the active SS of several sharing a store listens: when a connection cannot be made or
+     * drops, the next one is tried at once; a short back-off follows only a whole round of failures.
+     */
+    private volatile List<NodeConfig.SsEndpoint> endpoints;
+    private volatile int endpointIndex;
+    /** Endpoints that failed in a row since the last hello the SS answered (for the back-off). */
+    private int failuresInRow;
+    /** First and largest pause after every endpoint failed in a row. */
+    static final long FAILOVER_BACKOFF_MIN_MS = 200;
+    static final long FAILOVER_BACKOFF_MAX_MS = 5_000;
     /** The Security Server's join endpoint (also where a stale CRL is replaced). */
     volatile int joinPort;
     private volatile SignedPolicy signed;
@@ -124,8 +136,7 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         this.dir = cfg.dataDir().resolve("sm");
         this.queue = new AlarmQueue(dir.resolve("alarms.journal"), cfg.alarmQueueMax());
         this.labelKeys = new LabelKeyHolder(dir.resolve("label-keys.json"), dsm);
-        this.ssHost = cfg.ssHost();
-        this.ssPort = cfg.ssPort();
+        this.endpoints = cfg.ssHosts();
         this.joinPort = cfg.joinPort();
     }
 
@@ -207,12 +218,35 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
 
     // ---------------------------------------------------------------- SCC
 
+    /** The Security Server endpoint selected now (the client's). */
+    private NodeConfig.SsEndpoint endpoint() {
+        List<NodeConfig.SsEndpoint> e = endpoints;
+        return e.get(Math.floorMod(endpointIndex, e.size()));
+    }
+
+    /** Several Security Servers to follow (the client is rebuilt for the next one after a failure). */
+    private boolean multiServer() {
+        return endpoints.size() > 1;
+    }
+
+    /** (Re)connects to the selected endpoint now. */
     private synchronized void connect() {
+        SccClient cl = open();
+        cl.connect();
+        LOG.info("Security Manager: connecting to the Security Server at {}", endpoint());
+    }
+
+    /**
+     * Replaces the client by a new, unconnected one for the selected endpoint. The identity checks
+     * (server identity prefix, root CA, CRL) are the same for every endpoint.
+     */
+    private SccClient open() {
         SccClient old = client;
         client = null;
         if (old != null) {
             old.close();
         }
+        NodeConfig.SsEndpoint ep = endpoint();
         SccCredentials sc = channelCredentials();
         SccOptions opts = SccOptions.defaults().toBuilder()
                 .serverIdentityPrefix("spiffe://" + cfg.cluster() + "/ss")
@@ -221,7 +255,7 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
                 .backoffMax(Duration.ofSeconds(5))
                 .alarmQueueBound(Math.max(1, cfg.alarmQueueMax()))
                 .build();
-        SccClient cl = transport.createClient(sc, opts, ssHost, ssPort);
+        SccClient cl = transport.createClient(sc, opts, ep.host(), ep.port());
         cl.subscribe(ClusterTopics.POLICY, (peer, m) -> executor.execute(() -> onPolicy(m)));
         cl.subscribe(ClusterTopics.LABEL_KEYS, (peer, m) -> executor.execute(() -> onLabelKeys(peer, m)));
         // decoded inside onCrl: a CRL that cannot even be decoded is reported like one that does not verify
@@ -229,14 +263,60 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
                 ClusterMessages.crlUpdate(m.payload()).crl())));
         cl.addStateListener((state, cause) -> {
             if (state == SccConnectionState.CONNECTED) {
-                executor.execute(this::onConnected);
+                runLater(this::onConnected);
             } else if (state == SccConnectionState.DISCONNECTED && cause != null) {
-                LOG.debug("Security Manager: SCC {}: {}", state, cause.toString());
+                LOG.debug("Security Manager: SCC to {} {}: {}", ep, state, cause.toString());
+                if (multiServer()) {
+                    runLater(() -> failOver(cl));
+                }
             }
         });
         client = cl;
-        cl.connect();
-        LOG.info("Security Manager: connecting to the Security Server at {}:{}", ssHost, ssPort);
+        return cl;
+    }
+
+    private void runLater(Runnable r) {
+        try {
+            executor.execute(r);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // stopping
+        }
+    }
+
+    /**
+     * The connection to the selected Security Server could not be made, or dropped: instead of the
+     * client's own back-off against that one, the next endpoint is tried at once (a standby that took
+     * over), after a short, growing, jittered pause once every endpoint failed in a row.
+     */
+    private synchronized void failOver(SccClient failed) {
+        if (client != failed || !multiServer()) {
+            return; // already replaced (rebuilt, joined, closed)
+        }
+        NodeConfig.SsEndpoint from = endpoint();
+        failuresInRow++;
+        endpointIndex = Math.floorMod(endpointIndex + 1, endpoints.size());
+        SccClient next = open();
+        long delay = 0;
+        int rounds = failuresInRow / endpoints.size();
+        if (failuresInRow % endpoints.size() == 0) {
+            long base = Math.min(FAILOVER_BACKOFF_MAX_MS, FAILOVER_BACKOFF_MIN_MS << Math.min(rounds - 1, 20));
+            delay = (long) (base * (0.5 + 0.5 * java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
+        }
+        if (failuresInRow == 1) {
+            LOG.info("Security Manager: Security Server {} unreachable; trying {}", from, endpoint());
+        } else {
+            LOG.debug("Security Manager: Security Server {} unreachable; trying {}{}", from, endpoint(),
+                    delay > 0 ? " in " + delay + " ms (none of " + endpoints.size() + " answered)" : "");
+        }
+        try {
+            executor.schedule(() -> {
+                if (client == next) {
+                    next.connect();
+                }
+            }, delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // stopping
+        }
     }
 
     private SccCredentials channelCredentials() {
@@ -260,11 +340,17 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
             ClusterMessages.HelloReply reply = ClusterMessages.helloReply(m.payload());
             onCrl(reply::crl);
             reply.auditAnchor().ifPresent(a -> anchoredCheckpoint = a);
-            LOG.info("Security Manager: connected to the Security Server (its policy version {}, ours {})",
-                    reply.version(), s == null ? 0 : s.version());
+            synchronized (this) {
+                failuresInRow = 0;
+            }
+            LOG.info("Security Manager: connected to the Security Server at {} (its policy version {}, ours {})",
+                    endpoint(), reply.version(), s == null ? 0 : s.version());
         } catch (Exception e) {
             lastError = "hello refused: " + rootMessage(e);
             LOG.warn("Security Manager: {}", lastError);
+            if (multiServer()) {
+                failOver(cl); // perhaps not the active one: the next
+            }
             return;
         }
         flushAlarms();
@@ -590,7 +676,8 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
             String text = (held.isEmpty() ? "no cluster revocation list is held"
                     : "the cluster revocation list expired at " + held.get().getNextUpdate().toInstant())
                     + ": the Security Server's certificate and signed policies are refused until a current one "
-                    + "arrives (the join endpoint " + ssHost + ":" + joinPort + " could not provide one: " + fetchError + ")";
+                    + "arrives (the join endpoint " + joinEndpoints().stream().map(Object::toString)
+                    .collect(java.util.stream.Collectors.joining(", ")) + " could not provide one: " + fetchError + ")";
             lastError = text;
             LOG.warn("Security Manager: {}", text);
             raise(AlarmPriority.HIGH, "security-manager", text);
@@ -621,22 +708,59 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         if (!keys.isJoined() || rootCrlCurrent()) {
             return null;
         }
-        try {
-            X509CRL fresh = JoinClient.fetchCrl(ssHost, joinPort, cfg.cluster(),
-                    keys.trustAnchors().get(0), 10_000);
-            if (keys.updateCrl(fresh)) {
-                LOG.info("Security Manager: current revocation list fetched from the join endpoint {}:{}", ssHost, joinPort);
-                SccClient cl = client;
-                if (cl != null && cl.state() != SccConnectionState.CONNECTED) {
-                    connect(); // reconnect now rather than after the back-off
+        List<NodeConfig.SsEndpoint> joins = joinEndpoints();
+        List<String> errors = new ArrayList<>();
+        for (NodeConfig.SsEndpoint join : joins) {
+            try {
+                X509CRL fresh = JoinClient.fetchCrl(join.host(), join.port(), cfg.cluster(),
+                        keys.trustAnchors().get(0), 10_000);
+                if (keys.updateCrl(fresh)) {
+                    LOG.info("Security Manager: current revocation list fetched from the join endpoint {}", join);
+                    SccClient cl = client;
+                    if (cl != null && cl.state() != SccConnectionState.CONNECTED) {
+                        reconnectTo(join.host()); // now rather than after the back-off
+                    }
                 }
+                if (rootCrlCurrent()) {
+                    return null;
+                }
+                errors.add((joins.size() > 1 ? join + ": " : "") + "the CRL it gave is not current either");
+            } catch (Exception e) {
+                LOG.warn("Security Manager: cannot refresh the stale revocation list from {}: {}", join, rootMessage(e));
+                errors.add((joins.size() > 1 ? join + ": " : "") + rootMessage(e));
             }
-            return rootCrlCurrent() ? null : "the CRL it gave is not current either";
-        } catch (Exception e) {
-            LOG.warn("Security Manager: cannot refresh the stale revocation list from {}:{}: {}", ssHost, joinPort,
-                    rootMessage(e));
-            return rootMessage(e);
         }
+        return String.join("; ", errors);
+    }
+
+    /** Reconnects, to the first Security Server on {@code host} if several are listed (its join endpoint answered). */
+    private synchronized void reconnectTo(String host) {
+        List<NodeConfig.SsEndpoint> e = endpoints;
+        for (int i = 0; i < e.size(); i++) {
+            if (e.get(i).host().equals(host)) {
+                endpointIndex = i;
+                break;
+            }
+        }
+        connect();
+    }
+
+    /**
+     * Where a current CRL can come from: the join endpoint ({@code join.port}) on the host of the
+     * Security Server selected now, then on the other Security Servers' hosts (only the active one
+     * answers; the CRL is verified with the root whichever host gave it).
+     */
+    private List<NodeConfig.SsEndpoint> joinEndpoints() {
+        List<NodeConfig.SsEndpoint> e = endpoints;
+        int first = Math.floorMod(endpointIndex, e.size());
+        List<NodeConfig.SsEndpoint> out = new ArrayList<>();
+        for (int i = 0; i < e.size(); i++) {
+            NodeConfig.SsEndpoint j = new NodeConfig.SsEndpoint(e.get((first + i) % e.size()).host(), joinPort);
+            if (!out.contains(j)) {
+                out.add(j);
+            }
+        }
+        return out;
     }
 
     /**
@@ -664,14 +788,24 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         JoinClient.Result r = JoinClient.join(host, port, cfg.cluster(), t, cfg.snid(), cfg.name(), cfg.address(),
                 keys.prepareJoin(cfg.name()), 15_000);
         keys.install(r.certificates(), t.rootFingerprint());
-        ssHost = host;
-        ssPort = r.sccPort() > 0 ? r.sccPort() : cfg.ssPort();
+        NodeConfig.SsEndpoint joined = new NodeConfig.SsEndpoint(host, r.sccPort() > 0 ? r.sccPort() : cfg.ssPort());
+        if (!multiServer()) {
+            endpoints = List.of(joined);
+            endpointIndex = 0;
+        } else if (endpoints.contains(joined)) {
+            endpointIndex = endpoints.indexOf(joined); // the one that answered the join is the active one
+        } else {
+            // the configured list of Security Servers is kept (ss.properties does not override it)
+            LOG.warn("Security Manager: joined through {}, whose SCC {} is not in ss.hosts {}; following ss.hosts",
+                    host, joined, endpoints);
+        }
         joinPort = port;
-        saveEndpoint();
+        failuresInRow = 0;
+        saveEndpoint(joined);
         connect();
         return "Joined cluster '" + cfg.cluster() + "' as node " + Integer.toUnsignedString(cfg.snid()) + " ("
                 + cfg.name() + "); node CA and channel certificates valid until "
-                + r.certificates().channel().getNotAfter().toInstant() + "; Security Server " + ssHost + ":" + ssPort;
+                + r.certificates().channel().getNotAfter().toInstant() + "; Security Server " + ssAddress();
     }
 
     private void loadEndpoint() {
@@ -680,8 +814,12 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
             try {
                 Properties p = new Properties();
                 p.load(new StringReader(Files.readString(f, StandardCharsets.UTF_8)));
-                ssHost = p.getProperty("ss.host", ssHost);
-                ssPort = Integer.parseInt(p.getProperty("ss.port", Integer.toString(ssPort)));
+                if (!multiServer()) {
+                    // the server joined overrides ss.host/ss.port, but not a configured list (ss.hosts)
+                    NodeConfig.SsEndpoint ep = endpoint();
+                    endpoints = List.of(new NodeConfig.SsEndpoint(p.getProperty("ss.host", ep.host()),
+                            Integer.parseInt(p.getProperty("ss.port", Integer.toString(ep.port())))));
+                }
                 joinPort = Integer.parseInt(p.getProperty("join.port", Integer.toString(joinPort)));
             } catch (IOException | RuntimeException e) {
                 LOG.warn("Security Manager: cannot read {}: {}", f, e.toString());
@@ -689,13 +827,14 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         }
     }
 
-    private void saveEndpoint() throws IOException {
+    private void saveEndpoint(NodeConfig.SsEndpoint joined) throws IOException {
         Properties p = new Properties();
-        p.setProperty("ss.host", ssHost);
-        p.setProperty("ss.port", Integer.toString(ssPort));
+        p.setProperty("ss.host", joined.host());
+        p.setProperty("ss.port", Integer.toString(joined.port()));
         p.setProperty("join.port", Integer.toString(joinPort));
         StringWriter w = new StringWriter();
-        p.store(w, "Security Server of this node (from dsi:join); overrides ss.host/ss.port of org.opendsi.node");
+        p.store(w, "Security Server of this node (from dsi:join); overrides ss.host/ss.port of org.opendsi.node, "
+                + "not ss.hosts");
         SecureFiles.writeAtomic(dir.resolve("ss.properties"), w.toString().getBytes(StandardCharsets.UTF_8));
     }
 
@@ -706,10 +845,18 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
         SccClient cl = client;
         SignedPolicy s = signed;
         boolean joined = keys.isJoined();
-        return new ManagerStatus("manager", cfg.cluster(), cfg.snid(), cfg.name(), joined, ssHost + ":" + ssPort,
+        return new ManagerStatus("manager", cfg.cluster(), cfg.snid(), cfg.name(), joined, ssAddress(),
                 cl == null ? (joined ? "CLOSED" : "NOT_JOINED") : cl.state().name(), s == null ? 0 : s.version(),
                 policyService.current().map(PolicyVersion::version).orElse(0L), queue.size(), queue.dropped(),
                 joined ? keys.channelCertificate().getNotAfter().toInstant() : null, lastError, queuedFrames(cl));
+    }
+
+    /** The Security Server selected now, and the whole list when there are several. */
+    private String ssAddress() {
+        List<NodeConfig.SsEndpoint> e = endpoints;
+        String now = endpoint().toString();
+        return e.size() > 1 ? now + " (one of " + e.stream().map(Object::toString)
+                .collect(java.util.stream.Collectors.joining(", ")) + ")" : now;
     }
 
     private static List<Integer> queuedFrames(SccClient cl) {
@@ -736,8 +883,11 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
 
     @Override
     public void close() {
-        SccClient cl = client;
-        client = null;
+        SccClient cl;
+        synchronized (this) { // not while failOver swaps the client
+            cl = client;
+            client = null;
+        }
         if (cl != null) {
             cl.close();
         }

@@ -65,11 +65,20 @@ final class Runtimes {
     /** Starts an SS of cluster "dsi" in {@code dir}; its root CRLs live {@code crlValidity} (null: the default). */
     static Server startServer(Path dir, SccTransport transport, List<AutoCloseable> closeables, Duration crlValidity)
             throws Exception {
-        NodeConfig cfg = new NodeConfig(NodeRole.SERVER, "dsi", 1, "ss", "127.0.0.1", "127.0.0.1", 0, "127.0.0.1", 0, 0,
-                dir, 1000, 2);
+        return startServer(dir, dir.resolve("keys"), 0, transport, closeables, crlValidity);
+    }
+
+    /**
+     * Starts an SS of cluster "dsi" in {@code dir} with the cluster CA in {@code keysDir} (another SS's
+     * for a second Security Server of the same cluster), its SCC on {@code sccPort} (0: a free port).
+     */
+    static Server startServer(Path dir, Path keysDir, int sccPort, SccTransport transport, List<AutoCloseable> closeables,
+            Duration crlValidity) throws Exception {
+        NodeConfig cfg = new NodeConfig(NodeRole.SERVER, "dsi", 1, "ss", "127.0.0.1", "127.0.0.1", 0, "127.0.0.1",
+                sccPort, 0, dir, 1000, 2);
         PolicyServiceImpl policy = new PolicyServiceImpl();
         policy.activate(Map.of(PolicyServiceImpl.HISTORY_DIR, dir.resolve("policy").toString()));
-        PkiSettings pki = PkiSettings.of(dir.resolve("keys"), "dsi");
+        PkiSettings pki = PkiSettings.of(keysDir, "dsi");
         FileServerStore store = new FileServerStore(dir.resolve("store"));
         ServerRuntime ss = new ServerRuntime(cfg, policy, transport, store,
                 new ClusterCa(crlValidity == null ? pki : pki.withCrlValidity(crlValidity)));
@@ -83,6 +92,15 @@ final class Runtimes {
     static NodeConfig managerConfig(Path dir, int snid, String name, Server ss) {
         return new NodeConfig(NodeRole.MANAGER, "dsi", snid, name, "127.0.0.1", "127.0.0.1",
                 ss.runtime().sccSocketAddress().getPort(), "127.0.0.1", 0, 0, dir, 1000, 2);
+    }
+
+    /** The configuration of manager {@code snid} following the Security Servers {@code ssHosts} (ss.hosts), as read from its cfg. */
+    static NodeConfig managerConfig(Path dir, int snid, String name, List<String> ssHosts) {
+        return NodeConfig.from(Map.ofEntries(Map.entry("role", "manager"), Map.entry("cluster", "dsi"),
+                Map.entry("snid", Integer.toString(snid)), Map.entry("name", name), Map.entry("address", "127.0.0.1"),
+                Map.entry("ss.hosts", String.join(",", ssHosts)), Map.entry("listen.host", "127.0.0.1"),
+                Map.entry("listen.port", "0"), Map.entry("join.port", "0"), Map.entry("data.dir", dir.toString()),
+                Map.entry("alarm.queue.max", "1000"), Map.entry("heartbeat.seconds", "2")));
     }
 
     /** A new (unstarted) manager runtime for {@code cfg}: its own policy service and node keys in its data dir. */
