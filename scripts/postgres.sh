@@ -7,6 +7,8 @@
 #   scripts/postgres.sh database DIR NAME USER PWFILE
 #                                                  -> role USER (password: the first line of PWFILE) owning database NAME
 #   scripts/postgres.sh psql DIR [psql args...]    -> psql as dsiadmin over TCP
+#   scripts/postgres.sh restart DIR                -> fast shutdown and start again on the same port (tests
+#                                                     of clients that must ride out a database restart)
 #   scripts/postgres.sh stop DIR                   -> fast shutdown, DIR removed
 set -euo pipefail
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -15,7 +17,7 @@ bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 as_nobody() { runuser -u nobody -- "$@"; }
 port_of() { cat "$1/port"; }
 cmd=${1:-}; dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '3,10p' "$0" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '3,12p' "$0" >&2; exit 2; }
 case $cmd in
 start)
 	mkdir -p "$dir"; chmod 700 "$dir"
@@ -47,11 +49,16 @@ CREATE ROLE :"u" LOGIN PASSWORD :'p';
 CREATE DATABASE :"d" OWNER :"u";
 SQL
 	;;
+restart)
+	as_nobody "$bin/pg_ctl" -D "$dir/data" -l "$dir/sock/server.log" -m fast -w -t 30 \
+		-o "-p $(port_of "$dir") -k $dir/sock -c listen_addresses=127.0.0.1" restart >/dev/null ||
+		{ cat "$dir/sock/server.log" >&2; exit 1; }
+	;;
 stop)
 	if [ -d "$dir/data" ]; then
 		as_nobody "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >/dev/null 2>&1 || true
 	fi
 	rm -rf "$dir"
 	;;
-*) sed -n '3,10p' "$0" >&2; exit 2 ;;
+*) sed -n '3,12p' "$0" >&2; exit 2 ;;
 esac

@@ -203,6 +203,32 @@ public final class KarafNode implements AutoCloseable {
         }
     }
 
+    /**
+     * A free port below the kernel's ephemeral range, for a listener that binds long after the port was
+     * chosen (a standby's, at its takeover): a port from the ephemeral range may meanwhile be taken by some
+     * connection's local end, as happened once to a standby's join port.
+     */
+    public static int freeListenerPort() throws IOException {
+        int low = 32768;
+        try {
+            List<String> range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
+            int read = Integer.parseInt(range.get(0).trim().split("\\s+")[0]);
+            low = read >= 2048 ? read : low;
+        } catch (IOException | RuntimeException e) {
+            // keep Linux's default lower bound
+        }
+        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+        for (int i = 0; i < 200; i++) {
+            int port = r.nextInt(Math.max(1025, low - 12_000), low);
+            try (ServerSocket s = new ServerSocket(port)) {
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IOException("no free port below " + low);
+    }
+
     private static void run(Path dir, int seconds, String... cmd) throws Exception {
         Process p = new ProcessBuilder(List.of(cmd)).directory(dir.toFile()).inheritIO().start();
         if (!p.waitFor(seconds, TimeUnit.SECONDS) || p.exitValue() != 0) {

@@ -102,9 +102,13 @@ public final class ManagerRuntime implements SecurityManagerService, AlarmServic
     private volatile int endpointIndex;
     /** Endpoints that failed in a row since the last hello the SS answered (for the back-off). */
     private int failuresInRow;
-    /** First and largest pause after every endpoint failed in a row. */
-    static final long FAILOVER_BACKOFF_MIN_MS = 200;
-    static final long FAILOVER_BACKOFF_MAX_MS = 5_000;
+    /**
+     * First and largest pause after every endpoint failed in a row. A standby starts serving within a
+     * lease time (1 s by default) of the active server's death: a round at least every half second keeps the
+     * manager's share of a failover near half a second, and a refused connection costs next to nothing.
+     */
+    static final long FAILOVER_BACKOFF_MIN_MS = 100;
+    static final long FAILOVER_BACKOFF_MAX_MS = 500;
     /** The Security Server's join endpoint (also where a stale CRL is replaced). */
     volatile int joinPort;
     private volatile SignedPolicy signed;

@@ -213,6 +213,7 @@ public class SecurityServerComponent {
     private java.util.concurrent.ExecutorService leaseEvents;
     private java.util.concurrent.ScheduledFuture<?> standbyFollower;
     private java.util.concurrent.ScheduledExecutorService standbyTimer;
+    private boolean warmedUp;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindSharedStore")
@@ -328,6 +329,11 @@ public class SecurityServerComponent {
                 LOG.debug("Standby: cannot follow the stored policy: {}", e.toString());
             }
         }, 0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        if (!warmedUp) {
+            warmedUp = true;
+            KeyManagementService km = keyManagement;
+            standbyTimer.execute(() -> StandbyWarmup.run(km, transport));
+        }
         LOG.info("Security Server is a STANDBY (active: {})", leadership.status().describeHolder());
     }
 

@@ -46,4 +46,30 @@ class ListenerRetryTest {
             blocker.close();
         }
     }
+
+    /** Same for the join endpoint (its port was once taken by a client connection's ephemeral port in a test). */
+    @Test
+    void aJoinEndpointThatCouldNotStartIsRetriedToo(@TempDir Path dir) throws Exception {
+        ServerSocket blocker = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        int port = blocker.getLocalPort();
+        NodeConfig cfg = new NodeConfig(NodeRole.SERVER, "dsi", 1, "ss", "127.0.0.1", "127.0.0.1", 0, "127.0.0.1",
+                0, port, dir, 1000, 5);
+        PolicyServiceImpl policy = new PolicyServiceImpl();
+        policy.activate(Map.of(PolicyServiceImpl.HISTORY_DIR, dir.resolve("policy").toString()));
+        try (SccTransport transport = SccTransport.newTransport(1, 1);
+             ServerRuntime ss = new ServerRuntime(cfg, policy, transport, new FileServerStore(dir.resolve("store")),
+                     new ClusterCa(PkiSettings.of(dir.resolve("keys"), "dsi")))) {
+            ss.start();
+            assertNull(ss.joinSocketAddress(), "the port is taken");
+            blocker.close();
+            long end = System.currentTimeMillis() + 15_000;
+            while (ss.joinSocketAddress() == null && System.currentTimeMillis() < end) {
+                Thread.sleep(100);
+            }
+            assertEquals(port, ss.joinSocketAddress() == null ? -1 : ss.joinSocketAddress().getPort(),
+                    "listening on its port once it was free");
+        } finally {
+            blocker.close();
+        }
+    }
 }

@@ -40,7 +40,7 @@ public class PostgresStoreComponent {
 
         @AttributeDefinition(description = "Lease time in milliseconds: how long after the active Security Server "
                 + "stops renewing (killed, paused, cut off) a standby may take over", min = "300", max = "60000")
-        int lease_millis() default 1500;
+        int lease_millis() default 1000;
 
         @AttributeDefinition(description = "Alarms kept (the oldest are deleted)", min = "100")
         int alarms_max() default 100_000;
