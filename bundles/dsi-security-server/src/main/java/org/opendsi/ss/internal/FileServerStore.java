@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,8 +29,9 @@ import org.opendsi.cluster.protocol.Json;
 
 /**
  * {@link ServerStore} in JSON files under one folder, each replaced atomically (temp file, fsync,
- * atomic rename): {@code nodes.json}, {@code alarms.json}, {@code compromised.json} and
- * {@code policies/<version>.xml}. Keeps the newest {@code maxAlarms} alarms and {@code maxPolicies} sources.
+ * atomic rename): {@code nodes.json}, {@code compromised.json} and {@code policies/<version>.xml};
+ * alarms are appended to {@code alarms.log} ({@link AlarmLog}). Keeps the newest {@code maxAlarms} alarms
+ * and {@code maxPolicies} sources.
  */
 public final class FileServerStore implements ServerStore {
 
@@ -39,7 +39,7 @@ public final class FileServerStore implements ServerStore {
     private final int maxAlarms;
     private final int maxPolicies;
     private final Map<Integer, NodeRecord> nodes = new TreeMap<>(Integer::compareUnsigned);
-    private final Map<String, StoredAlarm> alarms = new LinkedHashMap<>();
+    private AlarmLog alarmLog;
     private final Set<Integer> compromised = new TreeSet<>(Integer::compareUnsigned);
     private final Map<Integer, StoredCheckpoint> anchors = new TreeMap<>(Integer::compareUnsigned);
     private StoredLabelKeys labelKeys;
@@ -102,41 +102,25 @@ public final class FileServerStore implements ServerStore {
 
     @Override
     public synchronized boolean addAlarm(StoredAlarm alarm) {
-        if (alarms.containsKey(alarm.alarm().id())) {
+        if (alarmLog.alarms().containsKey(alarm.alarm().id())) {
             return false;
         }
-        alarms.put(alarm.alarm().id(), alarm);
-        while (alarms.size() > maxAlarms) {
-            alarms.remove(alarms.keySet().iterator().next());
-        }
-        saveAlarms();
+        alarmLog.put(alarm);
         return true;
     }
 
     @Override
     public synchronized boolean updateAlarm(StoredAlarm alarm) {
-        if (!alarms.containsKey(alarm.alarm().id())) {
+        if (!alarmLog.alarms().containsKey(alarm.alarm().id())) {
             return false;
         }
-        alarms.put(alarm.alarm().id(), alarm);
-        saveAlarms();
+        alarmLog.put(alarm);
         return true;
     }
 
     @Override
     public synchronized List<StoredAlarm> alarms() {
-        return List.copyOf(alarms.values());
-    }
-
-    private void saveAlarms() {
-        ArrayNode a = Json.MAPPER.createArrayNode();
-        for (StoredAlarm s : alarms.values()) {
-            ObjectNode o = a.addObject();
-            o.set("alarm", Json.alarm(s.alarm()));
-            Json.put(o, "receivedAt", s.receivedAt());
-            Json.put(o, "ackedAt", s.ackedAt());
-        }
-        write("alarms.json", a);
+        return List.copyOf(alarmLog.alarms().values());
     }
 
     @Override
@@ -210,11 +194,7 @@ public final class FileServerStore implements ServerStore {
                     Json.instant(o, "certExpiry"), Json.instant(o, "joinedAt"));
             nodes.put(r.snid(), r);
         }
-        for (JsonNode o : read("alarms.json")) {
-            StoredAlarm s = new StoredAlarm(Json.alarm(o.get("alarm")), Json.instant(o, "receivedAt"),
-                    Json.instant(o, "ackedAt"));
-            alarms.put(s.alarm().id(), s);
-        }
+        alarmLog = new AlarmLog(dir, maxAlarms);
         for (JsonNode o : read("compromised.json")) {
             compromised.add((int) o.asLong());
         }
