@@ -7,8 +7,8 @@
 #   scripts/postgres.sh database DIR NAME USER PWFILE
 #                                                  -> role USER (password: the first line of PWFILE) owning database NAME
 #   scripts/postgres.sh psql DIR [psql args...]    -> psql as dsiadmin over TCP
-#   scripts/postgres.sh restart DIR                -> fast shutdown and start again on the same port (tests
-#                                                     of clients that must ride out a database restart)
+#   scripts/postgres.sh restart DIR [DOWN]         -> fast shutdown, DOWN seconds without a server (default 0),
+#                                                     start again on the same port (clients riding out an outage)
 #   scripts/postgres.sh stop DIR                   -> fast shutdown, DIR removed
 set -euo pipefail
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -50,8 +50,10 @@ CREATE DATABASE :"d" OWNER :"u";
 SQL
 	;;
 restart)
-	as_nobody "$bin/pg_ctl" -D "$dir/data" -l "$dir/sock/server.log" -m fast -w -t 30 \
-		-o "-p $(port_of "$dir") -k $dir/sock -c listen_addresses=127.0.0.1" restart >/dev/null ||
+	as_nobody "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >/dev/null
+	sleep "${3:-0}"
+	as_nobody "$bin/pg_ctl" -D "$dir/data" -l "$dir/sock/server.log" -w -t 30 \
+		-o "-p $(port_of "$dir") -k $dir/sock -c listen_addresses=127.0.0.1" start >/dev/null ||
 		{ cat "$dir/sock/server.log" >&2; exit 1; }
 	;;
 stop)

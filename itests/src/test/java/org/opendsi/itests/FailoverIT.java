@@ -383,6 +383,7 @@ public class FailoverIT {
     @Test
     public void t5_postgresRestartsUnderLoad() throws Exception {
         long v = version(ss2);
+        Instant restarted;
         StringBuilder burst = new StringBuilder();
         for (int i = 1; i <= 10; i++) {
             burst.append("dsi:alarm-raise --priority MEDIUM ").append(mark("pgrestart", i)).append(" on sm3\n");
@@ -390,7 +391,9 @@ public class FailoverIT {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             Future<String> alarms = pool.submit(() -> SMS.get(1).client(burst.toString().strip()));
-            postgres.restart();
+            Thread.sleep(1000); // deliberate: the burst is under way (bin/client takes about a second to log in)
+            restarted = Instant.now();
+            postgres.restart(3); // three lease times without a database: the active server must step down
             alarms.get();
         } finally {
             pool.shutdownNow();
@@ -419,7 +422,10 @@ public class FailoverIT {
         String up = active.client("dsi:policy-update etc/dsi/cluster-1.xml");
         assertTrue(up, up.contains("is now current"));
         awaitAllAcked(active, version(active), 60);
-        FIGURES.add("PostgreSQL restarted under load: " + active.name() + " active afterwards, 10/10 alarms stored once");
+        assertTrue("the active server did not step down while the database was gone",
+                logTime(ss2, "Security Server steps down", restarted) != null);
+        FIGURES.add("PostgreSQL down 3 s under load: ss2 stepped down, " + active.name()
+                + " active afterwards, 10/10 alarms stored once");
     }
 
     /**

@@ -87,9 +87,9 @@ public final class TestPostgres implements AutoCloseable {
         return run("psql", dir.toString(), "-d", database, "-tAc", query).trim();
     }
 
-    /** Fast shutdown and start again on the same port. */
-    public void restart() throws Exception {
-        run("restart", dir.toString());
+    /** Fast shutdown, {@code downSeconds} without a server, start again on the same port. */
+    public void restart(int downSeconds) throws Exception {
+        run("restart", dir.toString(), Integer.toString(downSeconds));
     }
 
     private static String run(String... args) throws IOException, InterruptedException {

@@ -197,4 +197,24 @@ class LeaseFencingTest {
         assertEquals(1, seenAtTakeover.poll(5, TimeUnit.SECONDS));
         assertEquals(java.util.Set.of(7), b.serverStore().compromised());
     }
+
+    @Test
+    void aDatabaseOutageStepsTheLeaderDownAndTheLeaseComesBackWithoutAnyone() throws Exception {
+        PostgresSharedStore a = store();
+        BlockingQueue<LeaseStatus> qa = new LinkedBlockingQueue<>();
+        SharedStore.Leadership la = lead(a, "ss-a", qa);
+        assertTrue(next(qa, Duration.ofSeconds(5)).active());
+        Thread outage = new Thread(() -> TestPostgres.quietlyIo(() -> postgres.restart(3))); // 3 lease times down
+        outage.start();
+        LeaseStatus down = next(qa, Duration.ofSeconds(10));
+        assertFalse(down.active(), "a leader that cannot renew stops acting before its lease can have run out");
+        assertTrue(down.storeError() != null, down.toString());
+        assertFalse(la.holdsNow(), "and does not sign meanwhile");
+        assertThrows(NotActiveException.class, () -> a.serverStore().addAlarm(alarm("during")));
+        outage.join();
+        LeaseStatus back = next(qa, Duration.ofSeconds(20));
+        assertTrue(back.active(), "leads again once the database is back: " + back);
+        assertEquals(2, back.epoch(), "a new epoch: whatever was in flight under the old one is fenced");
+        assertTrue(a.serverStore().addAlarm(alarm("after")));
+    }
 }

@@ -82,8 +82,9 @@ final class TestPostgres implements AutoCloseable {
         return run(script, all);
     }
 
-    static String jdbcUrl(int port, String db) {
-        return "jdbc:postgresql://127.0.0.1:" + port + "/" + db;
+    /** Stops the server, leaves it down for {@code downSeconds}, starts it again on the same port. */
+    void restart(int downSeconds) throws IOException, InterruptedException {
+        run(script, "restart", dir.toString(), Integer.toString(downSeconds));
     }
 
     private static String run(Path script, String... args) throws IOException, InterruptedException {
@@ -109,6 +110,20 @@ final class TestPostgres implements AutoCloseable {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    static void quietlyIo(IoRunnable r) {
+        try {
+            r.run();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    interface IoRunnable {
+        void run() throws IOException, InterruptedException;
     }
 
     interface SqlRunnable {
