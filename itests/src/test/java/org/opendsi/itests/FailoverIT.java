@@ -273,6 +273,37 @@ public class FailoverIT {
         String ds = ss1.client("service:list javax.sql.DataSource") + ss1.client("config:list '(service.factoryPid=org.ops4j.datasource)'");
         assertFalse(ds, ds.matches("(?s).*\\bpassword\\s*=\\s*[0-9a-f-]{36}.*"));
         assertTrue(ss1.client("jdbc:ds-list").contains("OK"));
+        // a standby's /metrics answers (its Security Server service is the standby's)
+        String metrics = scrape(ss2, "dsi_ss_policy_propagation_seconds_bucket");
+        assertTrue(metrics, metrics.contains("dsi_ss_policy_propagation_seconds_count"));
+    }
+
+    /** GET /metrics of a node (installed after its boot) until it holds {@code expected}. */
+    private static String scrape(KarafNode node, String expected) throws Exception {
+        String port = null;
+        for (String line : Files.readAllLines(node.home().resolve("etc/org.ops4j.pax.web.cfg"))) {
+            if (line.matches("\\s*org.osgi.service.http.port\\s*=.*")) {
+                port = line.substring(line.indexOf('=') + 1).trim();
+            }
+        }
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest get = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build();
+        String last = "";
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try {
+                java.net.http.HttpResponse<String> r = http.send(get, java.net.http.HttpResponse.BodyHandlers.ofString());
+                last = r.statusCode() + " " + r.body();
+                if (r.statusCode() == 200 && r.body().contains(expected)) {
+                    return r.body();
+                }
+            } catch (java.io.IOException notYet) {
+                last = notYet.toString();
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError(node.name() + " /metrics never held " + expected + ": " + last + "\n" + node.log());
     }
 
     @Test

@@ -65,7 +65,7 @@ final class StandbyServer implements SecurityServer, AlarmService {
 
     @Override
     public PolicyPropagation policyPropagation() {
-        return new PolicyPropagation(List.of(), List.of(), 0, 0);
+        return new PropagationRecorder().snapshot(); // no acks here; the buckets as the active server has them
     }
 
     @Override
