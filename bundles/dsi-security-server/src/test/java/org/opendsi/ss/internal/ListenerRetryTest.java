@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.function.Supplier;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.Map;
@@ -23,51 +25,36 @@ class ListenerRetryTest {
 
     @Test
     void aListenerThatCouldNotStartIsRetriedUntilThePortIsFree(@TempDir Path dir) throws Exception {
-        ServerSocket blocker = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        int port = blocker.getLocalPort();
-        NodeConfig cfg = new NodeConfig(NodeRole.SERVER, "dsi", 1, "ss", "127.0.0.1", "127.0.0.1", port, "127.0.0.1",
-                port, 0, dir, 1000, 5);
-        PolicyServiceImpl policy = new PolicyServiceImpl();
-        policy.activate(Map.of(PolicyServiceImpl.HISTORY_DIR, dir.resolve("policy").toString()));
-        try (SccTransport transport = SccTransport.newTransport(1, 1);
-             ServerRuntime ss = new ServerRuntime(cfg, policy, transport, new FileServerStore(dir.resolve("store")),
-                     new ClusterCa(PkiSettings.of(dir.resolve("keys"), "dsi")))) {
-            ss.start();
-            assertNull(ss.sccSocketAddress(), "the port is taken");
-            assertTrue(ss.status().toString().contains("cannot listen"), ss.status().toString());
-            blocker.close();
-            long end = System.currentTimeMillis() + 15_000;
-            while (ss.sccSocketAddress() == null && System.currentTimeMillis() < end) {
-                Thread.sleep(100);
-            }
-            assertEquals(port, ss.sccSocketAddress() == null ? -1 : ss.sccSocketAddress().getPort(),
-                    "listening on its port once it was free");
-        } finally {
-            blocker.close();
-        }
+        takenThenFree(dir, true);
     }
 
     /** Same for the join endpoint (its port was once taken by a client connection's ephemeral port in a test). */
     @Test
     void aJoinEndpointThatCouldNotStartIsRetriedToo(@TempDir Path dir) throws Exception {
+        takenThenFree(dir, false);
+    }
+
+    /** Starts a server whose SCC (or join) port is taken, frees the port, and waits for it to listen there. */
+    private static void takenThenFree(Path dir, boolean scc) throws Exception {
         ServerSocket blocker = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         int port = blocker.getLocalPort();
-        NodeConfig cfg = new NodeConfig(NodeRole.SERVER, "dsi", 1, "ss", "127.0.0.1", "127.0.0.1", 0, "127.0.0.1",
-                0, port, dir, 1000, 5);
+        NodeConfig cfg = new NodeConfig(NodeRole.SERVER, "dsi", 1, "ss", "127.0.0.1", "127.0.0.1", scc ? port : 0,
+                "127.0.0.1", scc ? port : 0, scc ? 0 : port, dir, 1000, 5);
         PolicyServiceImpl policy = new PolicyServiceImpl();
         policy.activate(Map.of(PolicyServiceImpl.HISTORY_DIR, dir.resolve("policy").toString()));
         try (SccTransport transport = SccTransport.newTransport(1, 1);
              ServerRuntime ss = new ServerRuntime(cfg, policy, transport, new FileServerStore(dir.resolve("store")),
                      new ClusterCa(PkiSettings.of(dir.resolve("keys"), "dsi")))) {
+            Supplier<InetSocketAddress> bound = scc ? ss::sccSocketAddress : ss::joinSocketAddress;
             ss.start();
-            assertNull(ss.joinSocketAddress(), "the port is taken");
+            assertNull(bound.get(), "the port is taken");
+            assertTrue(ss.status().toString().contains("cannot listen"), ss.status().toString());
             blocker.close();
             long end = System.currentTimeMillis() + 15_000;
-            while (ss.joinSocketAddress() == null && System.currentTimeMillis() < end) {
+            while (bound.get() == null && System.currentTimeMillis() < end) {
                 Thread.sleep(100);
             }
-            assertEquals(port, ss.joinSocketAddress() == null ? -1 : ss.joinSocketAddress().getPort(),
-                    "listening on its port once it was free");
+            assertEquals(port, bound.get() == null ? -1 : bound.get().getPort(), "listening on its port once it was free");
         } finally {
             blocker.close();
         }

@@ -83,16 +83,13 @@ final class Fence {
         }
     }
 
+    /** Who holds the lease now, for the refusal's message (the holder as the competition reads it). */
     private LeaseStatus readLease(LeaseCompetition l) {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-             ResultSet r = s.executeQuery(LeaseCompetition.READ)) {
-            if (r.next()) {
-                return new LeaseStatus(false, r.getString(1), r.getString(2), r.getLong(3), r.getTimestamp(4).toInstant(), null);
-            }
+        try (Connection c = dataSource.getConnection()) {
+            return LeaseCompetition.read(c);
         } catch (SQLException e) {
             return new LeaseStatus(false, "", "", l.status().epoch(), null, e.getMessage());
         }
-        return l.status();
     }
 
     /** The store could not be used (the database is down, a constraint was violated unexpectedly). */

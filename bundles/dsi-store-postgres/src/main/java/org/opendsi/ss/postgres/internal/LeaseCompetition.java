@@ -120,7 +120,8 @@ class LeaseCompetition implements SharedStore.Leadership {
         }
     }
 
-    private static LeaseStatus read(Connection c) throws SQLException {
+    /** The lease row as a standby sees it: the holder only while its lease runs. */
+    static LeaseStatus read(Connection c) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(READ)) {
             if (!r.next()) {
                 throw new SQLException("the lease row is missing from ss_lease (schema not migrated?)");

@@ -72,16 +72,6 @@ final class TestPostgres implements AutoCloseable {
         return ds;
     }
 
-    /** Runs SQL as the superuser (e.g. to stop or restart the world under the store). */
-    String psql(String... args) throws IOException, InterruptedException {
-        String[] all = new String[3 + args.length];
-        all[0] = "psql";
-        all[1] = dir.toString();
-        all[2] = "-tA";
-        System.arraycopy(args, 0, all, 3, args.length);
-        return run(script, all);
-    }
-
     /** Stops the server, leaves it down for {@code downSeconds}, starts it again on the same port. */
     void restart(int downSeconds) throws IOException, InterruptedException {
         run(script, "restart", dir.toString(), Integer.toString(downSeconds));
