@@ -49,6 +49,22 @@ def edge_count(driver, src, tgt):
         "return g ? Number(g.dataset.count) : null;", src, tgt)
 
 
+def attribute(driver, selector, name):
+    """One attribute of the first element matching selector, or None when there is none.
+
+    Read in one script so that the page re-rendering a table between finding the element and
+    reading it cannot hand us a stale element reference (the live stream redraws rows at any time).
+    """
+    return driver.execute_script(
+        "const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null;",
+        selector, name)
+
+
+def text_of(driver, selector):
+    return driver.execute_script(
+        "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;", selector)
+
+
 def load_id(driver):
     return driver.execute_script("return window.dsiViewLoadId || null;")
 
@@ -93,28 +109,25 @@ def main():
         driver.find_element(By.ID, "login-password").send_keys(password)
         driver.find_element(By.ID, "login-submit").click()
         try:
-            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#live") and
-                       d.find_element(By.ID, "live").get_attribute("data-state") == "live")
-            check("logged in, live stream connected", True, "user " + driver.find_element(By.ID, "user").text)
+            wait.until(lambda d: attribute(d, "#live", "data-state") == "live")
+            check("logged in, live stream connected", True, "user %s" % text_of(driver, "#user"))
         except TimeoutException:
             err = driver.find_elements(By.ID, "login-error")
             check("logged in, live stream connected", False, err[0].text if err else driver.current_url)
             return 1
         first_load = load_id(driver)
-        ss_version = driver.find_element(By.ID, "ss-version").text
-        print("INFO SS policy version " + ss_version, flush=True)
+        print("INFO SS policy version %s" % text_of(driver, "#ss-version"), flush=True)
 
         # ---- nodes with their acked versions
         for snid, version in args.node:
             sel = "#nodes tr[data-snid='%s'] td.acked" % snid
             try:
-                wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, sel) and
-                           d.find_element(By.CSS_SELECTOR, sel).get_attribute("data-version") == version)
+                wait.until(lambda d: attribute(d, sel, "data-version") == version)
                 check("node %s acked version %s" % (snid, version), True)
             except TimeoutException:
-                cells = driver.find_elements(By.CSS_SELECTOR, sel)
+                shown = attribute(driver, sel, "data-version")
                 check("node %s acked version %s" % (snid, version), False,
-                      "shows " + (cells[0].get_attribute("data-version") if cells else "no such row"))
+                      "shows " + (shown if shown is not None else "no such row"))
 
         # ---- denial edge appears or its count rises after the command, without reload
         if args.command and args.edge:
@@ -151,23 +164,28 @@ def main():
             print("SKIP denial edge (no --command/--edge given)", flush=True)
 
         # ---- diff of the newest version
-        buttons = driver.find_elements(By.CSS_SELECTOR, "#history button.diff")
-        enabled = [b for b in buttons if b.is_enabled()]
-        if not enabled:
+        # Found and clicked in one script: the history list is redrawn when a version arrives.
+        clicked = driver.execute_script(
+            "const all = [...document.querySelectorAll('#history button.diff')];"
+            "const b = all.find(x => !x.disabled);"
+            "if (!b) return {listed: all.length, version: null};"
+            "b.click(); return {listed: all.length, version: b.getAttribute('data-version')};")
+        version = clicked["version"]
+        if version is None:
             check("diff of the newest version", False,
-                  "no diff button enabled (%d versions listed; the oldest has nothing to compare to)" % len(buttons))
+                  "no diff button enabled (%d versions listed; the oldest has nothing to compare to)"
+                  % clicked["listed"])
         else:
-            newest = enabled[0]
-            version = newest.get_attribute("data-version")
-            newest.click()
             try:
-                wait.until(lambda d: d.find_element(By.ID, "diff").get_attribute("data-state") in ("ready", "error"))
-                box = driver.find_element(By.ID, "diff")
-                ok = box.get_attribute("data-state") == "ready" and box.get_attribute("data-to") == version
-                text = box.text
-                has_content = bool(box.find_elements(By.CSS_SELECTOR, ".changes tr[data-kind], .lines .line"))
-                check("diff of version %s shown" % version, ok and has_content,
-                      "%d characters, from version %s" % (len(text), box.get_attribute("data-from")))
+                wait.until(lambda d: attribute(d, "#diff", "data-state") in ("ready", "error"))
+                box = driver.execute_script(
+                    "const b = document.getElementById('diff');"
+                    "return {state: b.getAttribute('data-state'), to: b.getAttribute('data-to'),"
+                    " from: b.getAttribute('data-from'), chars: b.innerText.length,"
+                    " rows: b.querySelectorAll('.changes tr[data-kind], .lines .line').length};")
+                ok = box["state"] == "ready" and box["to"] == version
+                check("diff of version %s shown" % version, ok and box["rows"] > 0,
+                      "%d characters, from version %s" % (box["chars"], box["from"]))
             except TimeoutException:
                 check("diff of version %s shown" % version, False, "timed out")
 
