@@ -59,10 +59,12 @@ public interface CaStateStore {
 
     /**
      * Marks the token redeemed at {@code at}, atomically: of several concurrent calls for one hash,
-     * across all processes sharing the store, at most one returns true. Expiry and binding are the
-     * caller's to check before.
+     * across all processes sharing the store, at most one returns true, and none does once the token
+     * expired at {@code at} (so a token that expires between the caller's check and this call stays
+     * unused). Binding is the caller's to check before.
      *
-     * @return true when this call redeemed it; false when it was already redeemed (or is unknown)
+     * @return true when this call redeemed it; false when it was already redeemed, had expired at
+     *         {@code at}, or is unknown
      */
     boolean markRedeemed(String hash, Instant at);
 

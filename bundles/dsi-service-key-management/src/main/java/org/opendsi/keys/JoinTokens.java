@@ -106,9 +106,9 @@ public final class JoinTokens {
         Redeemed r = check(token, snid, name);
         String h = hash(token.trim());
         if (!store.markRedeemed(h, clock.instant())) {
-            // redeemed (or purged) in between, possibly by another Security Server sharing the store
-            throw store.token(h).filter(TokenRecord::redeemed).map(t -> alreadyUsed(t.redeemedAt()))
-                    .orElseGet(JoinTokens::unknown);
+            // redeemed, expired or purged in between, possibly by another Security Server sharing the store
+            TokenRecord now = store.token(h).orElseThrow(JoinTokens::unknown);
+            throw now.redeemed() ? alreadyUsed(now.redeemedAt()) : expired(now.expiresAt());
         }
         return r;
     }
@@ -124,8 +124,7 @@ public final class JoinTokens {
             throw alreadyUsed(r.redeemedAt());
         }
         if (!now.isBefore(r.expiresAt())) {
-            throw new JoinTokenException(JoinTokenException.Reason.EXPIRED,
-                    "join token refused: expired at " + r.expiresAt() + " (create a new one)");
+            throw expired(r.expiresAt());
         }
         if (r.snid() == 0) {
             throw new JoinTokenException(JoinTokenException.Reason.WRONG_NODE,
@@ -143,6 +142,11 @@ public final class JoinTokens {
     private static JoinTokenException unknown() {
         return new JoinTokenException(JoinTokenException.Reason.UNKNOWN,
                 "join token refused: unknown token (never issued by this Security Server, or purged)");
+    }
+
+    private static JoinTokenException expired(Instant at) {
+        return new JoinTokenException(JoinTokenException.Reason.EXPIRED,
+                "join token refused: expired at " + at + " (create a new one)");
     }
 
     private static JoinTokenException alreadyUsed(Instant at) {

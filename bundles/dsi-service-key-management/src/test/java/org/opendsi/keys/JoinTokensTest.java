@@ -3,13 +3,18 @@ package org.opendsi.keys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
 import java.util.Base64;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,6 +72,39 @@ class JoinTokensTest {
         String ok = t.create(Duration.ofMinutes(10), 1, "", false);
         clock.advance(Duration.ofMinutes(9).plusSeconds(59));
         t.redeem(ok, 1, "n");
+    }
+
+    @Test
+    void aTokenThatExpiresBetweenItsCheckAndItsUseStaysUnused() {
+        // every reading of this clock moves it on by the token's whole lifetime, once armed: the check
+        // inside redeem sees a valid token, the redemption that follows sees it expired
+        AtomicBoolean armed = new AtomicBoolean();
+        Clock racing = new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return clock.getZone();
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                Instant now = clock.instant();
+                if (armed.get()) {
+                    clock.advance(Duration.ofMinutes(10));
+                }
+                return now;
+            }
+        };
+        JoinTokens t = new JoinTokens(tmp.resolve("join-tokens"), racing);
+        String token = t.create(Duration.ofMinutes(10), 1, "", false);
+        armed.set(true);
+        JoinTokenException e = assertThrows(JoinTokenException.class, () -> t.redeem(token, 1, "n"));
+        assertEquals(JoinTokenException.Reason.EXPIRED, e.reason(), e.getMessage());
+        assertNull(t.list().get(0).usedAt(), "not marked used");
     }
 
     @Test

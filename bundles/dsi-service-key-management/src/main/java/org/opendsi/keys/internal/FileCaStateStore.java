@@ -116,7 +116,7 @@ public final class FileCaStateStore implements CaStateStore {
         return mutate("redeem a join token", () -> {
             Map<String, TokenRecord> all = readTokens();
             TokenRecord r = all.get(hash);
-            if (r == null || r.redeemed()) {
+            if (r == null || r.redeemed() || !at.isBefore(r.expiresAt())) {
                 return false;
             }
             all.put(hash, new TokenRecord(r.hash(), r.label(), r.snid(), r.replace(), r.createdAt(), r.expiresAt(), at));

@@ -69,6 +69,7 @@ class FileCaStateStoreTest {
         FileCaStateStore s = new FileCaStateStore(dir);
         assertEquals(Optional.of(new TokenRecord(H1, "colby", 0, false, T0, T1, null)), s.token(H1));
         assertEquals(new TokenRecord(H2, "munster", 3, true, T0, T1, null), s.tokens().get(1));
+        assertFalse(s.markRedeemed(H2, T1), "expired at that instant: the expiry is part of the redemption");
         assertTrue(s.markRedeemed(H2, T0));
         assertFalse(s.markRedeemed(H2, T1), "one-time");
         assertFalse(s.markRedeemed("c".repeat(64), T1), "unknown");

@@ -75,11 +75,13 @@ final class PostgresCaState implements CaStateStore {
     }
 
     private static boolean redeem(java.sql.Connection c, String hash, Instant at) throws SQLException {
-        // the primary key of the redemption row is the guard: a second insert of one hash adds nothing
+        // the primary key of the redemption row is the guard: a second insert of one hash adds nothing;
+        // the expiry is checked in the same statement, so a token cannot expire between check and use
         try (PreparedStatement p = c.prepareStatement("INSERT INTO ca_join_token_redemption (hash, redeemed_at) "
-                + "SELECT hash, ? FROM ca_join_token WHERE hash = ? ON CONFLICT (hash) DO NOTHING")) {
+                + "SELECT hash, ? FROM ca_join_token WHERE hash = ? AND expires_at > ? ON CONFLICT (hash) DO NOTHING")) {
             timestamp(p, 1, at);
             p.setString(2, hash);
+            timestamp(p, 3, at);
             return p.executeUpdate() == 1;
         }
     }

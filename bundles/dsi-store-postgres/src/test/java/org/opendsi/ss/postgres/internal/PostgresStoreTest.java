@@ -179,6 +179,11 @@ class PostgresStoreTest {
         }
         assertTrue(ca.token("ab".repeat(32)).orElseThrow().redeemed());
         assertFalse(ca.markRedeemed("cd".repeat(32), now), "an unknown token is not redeemed");
+        // the expiry is part of the redemption: a token that ran out after the caller's check stays unused
+        ca.putToken(new CaStateStore.TokenRecord("ef".repeat(32), "sm3", 3, false, now, now.plusSeconds(60), null));
+        assertFalse(ca.markRedeemed("ef".repeat(32), now.plusSeconds(60)), "expired at that instant");
+        assertFalse(ca.token("ef".repeat(32)).orElseThrow().redeemed());
+        assertTrue(ca.markRedeemed("ef".repeat(32), now.plusSeconds(59)));
         ca.purgeTokens(now.plusSeconds(601));
         assertTrue(ca.tokens().isEmpty());
     }
