@@ -100,3 +100,16 @@ CREATE TABLE ss_cluster (
     id               smallint PRIMARY KEY CHECK (id = 1),
     root_fingerprint text     NOT NULL
 );
+
+--changeset dsi:5-servers
+-- every Security Server sharing the store, as it last reported itself (about once a second, active or
+-- standby): its node's SnID makes that node a member of the label keys; a standby's row also says which
+-- label key epochs its node holds, so that a rotation waits for it
+CREATE TABLE ss_server (
+    snid             bigint      PRIMARY KEY,
+    name             text        NOT NULL,
+    label_send_epoch integer     NOT NULL,
+    label_epochs     text        NOT NULL,
+    label_error      text,
+    reported_at      timestamptz NOT NULL
+);

@@ -319,6 +319,28 @@ public class FailoverIT {
         String up = ss1.client("dsi:policy-update etc/dsi/cluster-1.xml");
         assertTrue(up, up.contains("is now current"));
         awaitAllAcked(ss1, version(ss1), 60);
+
+        // the standby's node (SnID 9) is no manager of ss1, yet a member of the label keys: every manager holds
+        // its pair with it, and a rotation switches labels only once it holds the new epoch (its report in the store)
+        for (KarafNode sm : SMS) {
+            sm.awaitOutput("dsi:label-keys", out -> labelPeers(out).containsAll(List.of("1", "9")), 30);
+        }
+        String rotated = ss1.client("dsi:label-keys rotate");
+        Matcher created = Pattern.compile("Label key epoch (\\d+) created").matcher(rotated);
+        assertTrue(rotated, created.find());
+        String epoch = created.group(1);
+        String keys = ss1.awaitOutput("dsi:label-keys --no-format", out -> out.startsWith("Send epoch: " + epoch + ";"), 30);
+        String[] standbyNode = nodeRow(keys, 9);
+        assertTrue(keys, standbyNode != null && standbyNode[1].equals("yes")
+                && List.of(standbyNode[3].split(",")).contains(epoch));
+        assertEquals(keys, null, logTime(ss1, "did not acknowledge holding epoch " + epoch, Instant.EPOCH));
+        awaitLog(ss2, "label keys taken from the store: send epoch " + epoch, Instant.EPOCH, 10);
+    }
+
+    /** The peers a manager's label keys cover, from dsi:label-keys. */
+    private static List<String> labelPeers(String out) {
+        Matcher m = Pattern.compile("peers ([0-9,]+)").matcher(out);
+        return m.find() ? List.of(m.group(1).split(",")) : List.of();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.opendsi.ss;
 
+import java.util.List;
 import java.util.function.Consumer;
 
 import org.opendsi.keys.CaStateStore;
@@ -12,6 +13,9 @@ import org.opendsi.keys.CaStateStore;
  * cannot write after another took over.
  */
 public interface SharedStore {
+
+    /** A server that reported within this many seconds counts as running ({@link ServerPeer#live()}). */
+    int LIVE_SECONDS = 3;
 
     /** The Security Server's state; writes fenced by the lease. */
     ServerStore serverStore();
@@ -34,6 +38,18 @@ public interface SharedStore {
      * would issue certificates nobody else trusts.
      */
     String bindRoot(String rootFingerprint);
+
+    /**
+     * Records this server (its own node's SnID and name, and the label keys a standby's node holds), active
+     * or standby: the one write a standby makes, so it is not fenced. It gives a standby nothing it does not
+     * have already: it reads the whole store, the label key master secrets included. Servers report about
+     * once a second; one that stops is still a member (its node keeps its pairs) but no longer
+     * {@linkplain ServerPeer#live() live}.
+     */
+    void report(ServerPeer self);
+
+    /** Every server that ever reported, by SnID. */
+    List<ServerPeer> servers();
 
     /** One competition for the lease. */
     interface Leadership extends AutoCloseable {

@@ -434,19 +434,7 @@ final class LabelKeyAuthority implements AutoCloseable {
 
     /** Node n's keys: for each epoch held, one per member (n itself included), none of another pair. */
     LabelKeySet setFor(int n, Set<Integer> members) {
-        List<Integer> peers = new ArrayList<>(members);
-        peers.sort(Integer::compareUnsigned);
-        List<LabelKey> keys = new ArrayList<>(epochs.size() * peers.size());
-        for (StoredLabelKeys.Epoch e : epochs) {
-            byte[] master = e.master();
-            for (int m : peers) {
-                byte[] k = LabelKeyDerivation.pairKey(master, e.epoch(), n, m);
-                keys.add(new LabelKey(e.epoch(), m, k));
-                Arrays.fill(k, (byte) 0);
-            }
-            Arrays.fill(master, (byte) 0);
-        }
-        return new LabelKeySet(sendEpoch, keys);
+        return LabelKeyDerivation.setFor(epochs, sendEpoch, n, members);
     }
 
     private LabelKeyStatus snapshot() {

@@ -4,12 +4,18 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 import org.opendsi.cluster.protocol.ClusterMessages;
+import org.opendsi.cluster.protocol.ClusterMessages.LabelKey;
+import org.opendsi.cluster.protocol.ClusterMessages.LabelKeySet;
+import org.opendsi.ss.StoredLabelKeys;
 
 /**
  * Label key material: a 32-byte random master secret per epoch, and the key of each node pair
@@ -62,5 +68,25 @@ final class LabelKeyDerivation {
             throw new IllegalStateException("label key epoch numbers exhausted after " + last);
         }
         return e;
+    }
+
+    /**
+     * Node n's keys: for each epoch held, one per member (n itself included), none of another pair. The same
+     * for the active server's authority and for a standby deriving its own node's set from the store.
+     */
+    static LabelKeySet setFor(List<StoredLabelKeys.Epoch> epochs, int sendEpoch, int n, Set<Integer> members) {
+        List<Integer> peers = new ArrayList<>(members);
+        peers.sort(Integer::compareUnsigned);
+        List<LabelKey> keys = new ArrayList<>(epochs.size() * peers.size());
+        for (StoredLabelKeys.Epoch e : epochs) {
+            byte[] master = e.master();
+            for (int m : peers) {
+                byte[] k = pairKey(master, e.epoch(), n, m);
+                keys.add(new LabelKey(e.epoch(), m, k));
+                Arrays.fill(k, (byte) 0);
+            }
+            Arrays.fill(master, (byte) 0);
+        }
+        return new LabelKeySet(sendEpoch, keys);
     }
 }

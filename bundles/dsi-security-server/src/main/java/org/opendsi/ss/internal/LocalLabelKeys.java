@@ -30,6 +30,11 @@ final class LocalLabelKeys {
         return dsm.get() != null;
     }
 
+    /** The DSM keys go to now, or null: a different one needs them installed again. */
+    Dsm target() {
+        return dsm.get();
+    }
+
     LabelKeysAck install(LabelKeySet set) {
         Dsm.LabelKeyInstall r = Dsm.installLabelKeys(dsm.get(), set.sendEpoch(), set.keys().stream()
                 .map(k -> new Dsm.LabelKey(k.epoch(), k.peer(), k.key())).toList());

@@ -212,6 +212,7 @@ public class SecurityServerComponent {
     /** Lease changes are handled here, off the lease's own thread (it must keep renewing meanwhile). */
     private java.util.concurrent.ExecutorService leaseEvents;
     private java.util.concurrent.ScheduledFuture<?> standbyFollower;
+    private java.util.concurrent.ScheduledFuture<?> standbyLabelKeys;
     private java.util.concurrent.ScheduledExecutorService standbyTimer;
     private boolean warmedUp;
 
@@ -307,6 +308,7 @@ public class SecurityServerComponent {
             }
             rt = new ServerRuntime(cfg, policyService, transport, shared.serverStore(), ca, keySettings, () -> dsm);
             rt.sharedMode(new SharedMode(l::holdsNow, l::status, shared::health));
+            rt.shareLabelKeysWith(shared);
         } catch (RuntimeException e) {
             LOG.error("Security Server cannot take over: {}", e.getMessage(), e);
             return;
@@ -329,6 +331,10 @@ public class SecurityServerComponent {
                 LOG.debug("Standby: cannot follow the stored policy: {}", e.toString());
             }
         }, 0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        // ... and holds the label keys of its own node's pairs, which the active server does not send it
+        standbyLabelKeys = standbyTimer.scheduleWithFixedDelay(new StandbyLabelKeys(cfg, shared,
+                new LocalLabelKeys(() -> dsm)), 0, LabelKeyNodes.FOLLOW_PERIOD.toMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS);
         if (!warmedUp) {
             warmedUp = true;
             KeyManagementService km = keyManagement;
@@ -341,6 +347,10 @@ public class SecurityServerComponent {
         if (standbyFollower != null) {
             standbyFollower.cancel(false);
             standbyFollower = null;
+        }
+        if (standbyLabelKeys != null) {
+            standbyLabelKeys.cancel(false);
+            standbyLabelKeys = null;
         }
         unregisterAll();
     }

@@ -46,6 +46,7 @@ import org.opendsi.ss.PolicyPropagation;
 import org.opendsi.ss.SecurityServer;
 import org.opendsi.ss.ServerStatus;
 import org.opendsi.ss.ServerStore;
+import org.opendsi.ss.SharedStore;
 import org.opendsi.ss.StoreHealth;
 import org.opendsi.ss.StoredAlarm;
 import org.slf4j.Logger;
@@ -87,6 +88,8 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
     private volatile String joinError;
     /** How this server shares its store (lease, health); a single server on files by default. */
     private volatile SharedMode shared = SharedMode.SOLE;
+    /** The store shared with other Security Servers, or null on the file store. */
+    private SharedStore sharedStore;
 
     public ServerRuntime(NodeConfig cfg, PolicyService policyService, SccTransport transport, ServerStore store,
             ClusterCa ca) {
@@ -126,6 +129,9 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
         membership.markAllDisconnected();
         credentials = ca.serverCredentials(List.of(), List.of());
         labelKeys.start(); // also installs this node's own keys
+        if (sharedStore != null) {
+            keyNodes.follow(sharedStore);
+        }
         startScc();
         startJoin();
         housekeeping.schedule();
@@ -335,6 +341,14 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
         this.shared = mode;
     }
 
+    /**
+     * The other Security Servers on {@code store}: their nodes become members of the label keys, and a rotation
+     * waits for the standbys' own nodes. Call before {@link #start()}.
+     */
+    void shareLabelKeysWith(SharedStore store) {
+        this.sharedStore = store;
+    }
+
     /** For tests: how often to run the housekeeping (default 1 hour); call before {@link #start()}. */
     public void housekeepingInterval(Duration interval) {
         housekeeping.interval(interval);
@@ -370,6 +384,7 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
 
     @Override
     public void close() {
+        keyNodes.close();
         labelKeys.close();
         JoinServer j = joinServer;
         joinServer = null;

@@ -122,7 +122,7 @@ class LabelKeyAuthorityTest {
         }
     }
 
-    private static void await(String what, BooleanSupplier cond) throws InterruptedException {
+    static void await(String what, BooleanSupplier cond) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!cond.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -38,11 +38,20 @@ final class Fence {
     }
 
     <T> T read(String what, Work<T> work) {
+        return unchecked("read " + what + " from", work);
+    }
+
+    /** A write any server may make, standby or not (its own report): no lease check. */
+    <T> T writeUnfenced(String what, Work<T> work) {
+        return unchecked("write " + what + " to", work);
+    }
+
+    private <T> T unchecked(String action, Work<T> work) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(true);
             return work.run(c);
         } catch (SQLException e) {
-            throw new StoreException("cannot read " + what + " from the PostgreSQL store: " + e.getMessage(), e);
+            throw new StoreException("cannot " + action + " the PostgreSQL store: " + e.getMessage(), e);
         }
     }
 

@@ -1,15 +1,22 @@
 package org.opendsi.ss.postgres.internal;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
 import org.opendsi.keys.CaStateStore;
 import org.opendsi.ss.LeaseStatus;
+import org.opendsi.ss.ServerPeer;
 import org.opendsi.ss.ServerStore;
 import org.opendsi.ss.SharedStore;
 import org.opendsi.ss.StoreHealth;
@@ -79,6 +86,43 @@ final class PostgresSharedStore implements SharedStore {
                 r.next();
                 return r.getString(1);
             }
+        });
+    }
+
+    @Override
+    public void report(ServerPeer self) {
+        fence.writeUnfenced("this server's report", c -> {
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO ss_server (snid, name, label_send_epoch, "
+                    + "label_epochs, label_error, reported_at) VALUES (?, ?, ?, ?, ?, now()) ON CONFLICT (snid) DO UPDATE "
+                    + "SET name = EXCLUDED.name, label_send_epoch = EXCLUDED.label_send_epoch, label_epochs = "
+                    + "EXCLUDED.label_epochs, label_error = EXCLUDED.label_error, reported_at = EXCLUDED.reported_at")) {
+                p.setLong(1, Integer.toUnsignedLong(self.snid()));
+                p.setString(2, self.name());
+                p.setInt(3, self.labelSendEpoch());
+                p.setString(4, self.labelEpochs().stream().map(String::valueOf).collect(Collectors.joining(",")));
+                p.setString(5, self.labelError());
+                return p.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public List<ServerPeer> servers() {
+        return fence.read("the Security Servers", c -> {
+            List<ServerPeer> out = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT snid, name, label_send_epoch, label_epochs, "
+                    + "label_error, reported_at, reported_at > now() - make_interval(secs => ?) FROM ss_server ORDER BY snid")) {
+                p.setInt(1, LIVE_SECONDS);
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        String epochs = r.getString(4);
+                        out.add(new ServerPeer((int) r.getLong(1), r.getString(2), r.getInt(3), epochs.isEmpty()
+                                ? List.of() : Arrays.stream(epochs.split(",")).map(Integer::valueOf).toList(),
+                                r.getString(5), r.getTimestamp(6).toInstant(), r.getBoolean(7)));
+                    }
+                }
+            }
+            return out;
         });
     }
 

@@ -37,6 +37,8 @@ import org.opendsi.keys.IssuedCertificate;
 import org.opendsi.ss.LeaseStatus;
 import org.opendsi.ss.NodeRecord;
 import org.opendsi.ss.NodeState;
+import org.opendsi.ss.NotActiveException;
+import org.opendsi.ss.ServerPeer;
 import org.opendsi.ss.ServerStore;
 import org.opendsi.ss.SharedStore;
 import org.opendsi.ss.StoredAlarm;
@@ -92,9 +94,38 @@ class PostgresStoreTest {
         SchemaMigrations.migrate(ds); // a second server starting: nothing to do, nothing broken
         var h = shared.health();
         assertTrue(h.reachable());
-        assertEquals("4-cluster-root", h.schemaVersion());
+        assertEquals("5-servers", h.schemaVersion());
         assertEquals("root-a", shared.bindRoot("root-a"));
         assertEquals("root-a", shared.bindRoot("root-b"), "the first root recorded stays the cluster's");
+    }
+
+    @Test
+    void everyServerReportsItselfAStandbyToo() throws Exception {
+        // a second server on the same database, a standby: it may report itself, nothing more
+        PostgresSharedStore other = new PostgresSharedStore(ds, "test", Duration.ofSeconds(5), 3, 2);
+        BlockingQueue<LeaseStatus> q = new LinkedBlockingQueue<>();
+        try (SharedStore.Leadership standby = other.lead("ss-b", "", q::add)) {
+            shared.report(ServerPeer.self(1, "ss-a", 0, List.of(), null));
+            other.report(ServerPeer.self(0xFFFFFFF9, "ss-b", 3, List.of(3, 4), "no DSM on this node"));
+            assertThrows(NotActiveException.class, () -> other.serverStore().addCompromised(7),
+                    "a standby's report is its only write");
+            List<ServerPeer> all = shared.servers();
+            assertEquals(List.of(1, 0xFFFFFFF9), all.stream().map(ServerPeer::snid).toList());
+            ServerPeer b = all.get(1);
+            assertEquals(List.of("ss-b", 3, List.of(3, 4), "no DSM on this node", true),
+                    List.of(b.name(), b.labelSendEpoch(), b.labelEpochs(), b.labelError(), b.live()));
+            // a report replaces the previous one
+            other.report(ServerPeer.self(0xFFFFFFF9, "ss-b", 4, List.of(4), null));
+            b = other.servers().get(1);
+            assertEquals(List.of(4, List.of(4)), List.of(b.labelSendEpoch(), b.labelEpochs()));
+            assertEquals(null, b.labelError());
+            // a server that stopped reporting stays listed (its node keeps its pairs) but is no longer live
+            try (var c = ds.getConnection(); var st = c.createStatement()) {
+                st.executeUpdate("UPDATE ss_server SET reported_at = now() - interval '"
+                        + (SharedStore.LIVE_SECONDS + 1) + " seconds' WHERE name = 'ss-b'");
+            }
+            assertEquals(List.of(true, false), shared.servers().stream().map(ServerPeer::live).toList());
+        }
     }
 
     @Test
