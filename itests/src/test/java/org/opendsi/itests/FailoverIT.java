@@ -262,8 +262,9 @@ public class FailoverIT {
         assertTrue(c2, row(c2, "lease holder").startsWith("ss1#") && row(c2, "lease holder").endsWith(":" + SCC.get(ss1)));
         assertEquals(c2, "OK", row(c2, "store health"));
         assertTrue(c2, row(c2, "store").contains("postgresql jdbc:postgresql://127.0.0.1:" + postgres.port() + "/dsiss"));
-        String c1 = ss1.client("dsi:cluster --no-format");
+        String c1 = ss1.awaitOutput("dsi:cluster --no-format", out -> row(out, "servers").contains("ss2 (SnID 9) live"), 10);
         assertEquals(c1, row(c1, "lease epoch"), row(c2, "lease epoch"));
+        assertTrue(c1, row(c1, "servers").contains("ss1 (SnID 1) live"));
         for (String change : List.of("dsi:token-create --snid 4 --ttl 10m", "dsi:policy-update etc/dsi/cluster-1.xml",
                 "dsi:compromised 3")) {
             String out = ss2.client(change);
@@ -273,6 +274,10 @@ public class FailoverIT {
         String ds = ss1.client("service:list javax.sql.DataSource") + ss1.client("config:list '(service.factoryPid=org.ops4j.datasource)'");
         assertFalse(ds, ds.matches("(?s).*\\bpassword\\s*=\\s*[0-9a-f-]{36}.*"));
         assertTrue(ss1.client("jdbc:ds-list").contains("OK"));
+        // an alarm raised on the standby's own node is stored, and the active server lists it
+        String raised = ss2.client("dsi:alarm-raise --priority HIGH raised on the standby node");
+        assertTrue(raised, raised.contains("raised (HIGH)"));
+        ss1.awaitOutput("dsi:alarms --no-format", out -> out.contains("raised on the standby node"), 10);
         // a standby's /metrics answers (its Security Server service is the standby's)
         String metrics = scrape(ss2, "dsi_ss_policy_propagation_seconds_bucket");
         assertTrue(metrics, metrics.contains("dsi_ss_policy_propagation_seconds_count"));

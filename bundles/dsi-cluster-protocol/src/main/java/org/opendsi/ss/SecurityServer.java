@@ -83,6 +83,11 @@ public interface SecurityServer {
         return LeaseStatus.SOLE;
     }
 
+    /** The Security Servers sharing this one's store, as they last reported themselves; none on a file store. */
+    default java.util.List<ServerPeer> servers() {
+        return java.util.List.of();
+    }
+
     /** The store this Security Server keeps its state in, and whether it answers. */
     default StoreHealth storeHealth() {
         return new StoreHealth("file", "", true, "", java.time.Instant.now(), null);

@@ -51,6 +51,14 @@ public interface SharedStore {
     /** Every server that ever reported, by SnID. */
     List<ServerPeer> servers();
 
+    /**
+     * Adds an alarm raised on a standby's own node. Not fenced: an alarm is an append under its own id, so
+     * two servers cannot conflict over it and one added twice is stored once.
+     *
+     * @return true when it was new
+     */
+    boolean appendAlarm(StoredAlarm alarm);
+
     /** One competition for the lease. */
     interface Leadership extends AutoCloseable {
 

@@ -77,6 +77,11 @@ final class LabelKeyNodes implements LabelKeyAuthority.Nodes, AutoCloseable {
         return authority;
     }
 
+    /** The servers sharing the store as last read (none on a file store). */
+    List<ServerPeer> servers() {
+        return servers;
+    }
+
     @Override
     public Set<Integer> members() {
         return members(cfg.snid(), store, servers);

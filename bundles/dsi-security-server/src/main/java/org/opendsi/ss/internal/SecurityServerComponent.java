@@ -20,6 +20,7 @@ import org.opendsi.ss.LeaseStatus;
 import org.opendsi.ss.SecurityServer;
 import org.opendsi.ss.SharedStore;
 import org.opendsi.ss.StoreHealth;
+import org.opendsi.ss.StoredAlarm;
 import org.opendsi.cluster.protocol.NodeConfig;
 import org.opendsi.cluster.protocol.NodeRole;
 import org.osgi.framework.BundleContext;
@@ -213,6 +214,8 @@ public class SecurityServerComponent {
     private java.util.concurrent.ExecutorService leaseEvents;
     private java.util.concurrent.ScheduledFuture<?> standbyFollower;
     private java.util.concurrent.ScheduledFuture<?> standbyLabelKeys;
+    /** The standby this server is while it does not hold the lease, or null. */
+    private StandbyServer standby;
     private java.util.concurrent.ScheduledExecutorService standbyTimer;
     private boolean warmedUp;
 
@@ -321,6 +324,7 @@ public class SecurityServerComponent {
 
     private void becomeStandby(NodeConfig cfg, SharedStore shared) {
         StandbyServer standby = new StandbyServer(cfg, shared, leadership);
+        this.standby = standby;
         registrations.add(context.registerService(new String[] {SecurityServer.class.getName(),
                 AlarmService.class.getName()}, standby, serviceProperties(cfg, "standby")));
         // this node enforces the cluster's policy while it waits, and takes over from the version it runs
@@ -330,6 +334,7 @@ public class SecurityServerComponent {
             } catch (RuntimeException e) {
                 LOG.debug("Standby: cannot follow the stored policy: {}", e.toString());
             }
+            standby.flushAlarms();
         }, 0, 1, java.util.concurrent.TimeUnit.SECONDS);
         // ... and holds the label keys of its own node's pairs, which the active server does not send it
         standbyLabelKeys = standbyTimer.scheduleWithFixedDelay(new StandbyLabelKeys(cfg, shared,
@@ -344,6 +349,15 @@ public class SecurityServerComponent {
     }
 
     private void stopStandby() {
+        StandbyServer was = standby;
+        standby = null;
+        if (was != null) {
+            was.flushAlarms(); // a server taking over stores them itself; otherwise they are in the log
+            for (StoredAlarm a : was.unstoredAlarms()) {
+                LOG.warn("Alarm {} of this node NOT stored (no store): [{}] {}: {}", a.alarm().id(), a.alarm().priority(),
+                        a.alarm().source(), a.alarm().text());
+            }
+        }
         if (standbyFollower != null) {
             standbyFollower.cancel(false);
             standbyFollower = null;

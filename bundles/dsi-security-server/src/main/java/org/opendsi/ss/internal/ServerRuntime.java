@@ -45,6 +45,7 @@ import org.opendsi.ss.NodeRecord;
 import org.opendsi.ss.PolicyPropagation;
 import org.opendsi.ss.SecurityServer;
 import org.opendsi.ss.ServerStatus;
+import org.opendsi.ss.ServerPeer;
 import org.opendsi.ss.ServerStore;
 import org.opendsi.ss.SharedStore;
 import org.opendsi.ss.StoreHealth;
@@ -319,6 +320,11 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
     @Override
     public LeaseStatus lease() {
         return shared.lease().get();
+    }
+
+    @Override
+    public List<ServerPeer> servers() {
+        return keyNodes.servers();
     }
 
     @Override

@@ -18,6 +18,7 @@ import org.opendsi.ss.NodeRecord;
 import org.opendsi.ss.NotActiveException;
 import org.opendsi.ss.PolicyPropagation;
 import org.opendsi.ss.SecurityServer;
+import org.opendsi.ss.ServerPeer;
 import org.opendsi.ss.ServerStatus;
 import org.opendsi.ss.SharedStore;
 import org.opendsi.ss.StoreHealth;
@@ -37,6 +38,8 @@ final class StandbyServer implements SecurityServer, AlarmService {
     private final NodeConfig cfg;
     private final SharedStore store;
     private final SharedStore.Leadership leadership;
+    private final java.util.Queue<StoredAlarm> unstored = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private boolean waiting;
 
     StandbyServer(NodeConfig cfg, SharedStore store, SharedStore.Leadership leadership) {
         this.cfg = cfg;
@@ -51,6 +54,11 @@ final class StandbyServer implements SecurityServer, AlarmService {
     @Override
     public LeaseStatus lease() {
         return leadership.status();
+    }
+
+    @Override
+    public List<ServerPeer> servers() {
+        return store.servers();
     }
 
     @Override
@@ -138,15 +146,42 @@ final class StandbyServer implements SecurityServer, AlarmService {
     }
 
     /**
-     * This node's own alarms cannot be stored while it is a standby (only the lease holder writes): they are
-     * logged; the services of this node keep them in their own journals.
+     * This node's own alarm: appended to the shared store (the one kind of state a standby adds, being an
+     * append under the alarm's own id), where the active server lists it. While the store does not answer it
+     * waits here, in order, and {@link #flushAlarms()} adds it later.
      */
     @Override
     public Alarm raise(AlarmPriority priority, String source, String text) {
         Alarm a = new Alarm(java.util.UUID.randomUUID().toString(), priority, cfg.snid(), cfg.name(), Instant.now(), source,
                 text);
-        LOG.warn("Alarm on a standby Security Server, not stored (the active one stores alarms): [{}] {}: {}", priority,
-                source, text);
+        LOG.info("Alarm {} on this standby Security Server's node: [{}] {}: {}", a.id(), priority, source, text);
+        unstored.add(new StoredAlarm(a, Instant.now(), null));
+        flushAlarms();
         return a;
+    }
+
+    /** Adds the alarms waiting for the store, oldest first; stops at the first the store does not take. */
+    synchronized void flushAlarms() {
+        for (StoredAlarm a = unstored.peek(); a != null; a = unstored.peek()) {
+            try {
+                store.appendAlarm(a);
+            } catch (RuntimeException e) {
+                if (!waiting) { // once per outage
+                    waiting = true;
+                    LOG.warn("Alarms of this node wait for the store: {}", e.getMessage());
+                }
+                return;
+            }
+            unstored.poll();
+        }
+        if (waiting) {
+            waiting = false;
+            LOG.info("Alarms of this node that waited for the store are stored");
+        }
+    }
+
+    /** The alarms the store has not taken yet (a server taking over stores them itself). */
+    List<StoredAlarm> unstoredAlarms() {
+        return List.copyOf(unstored);
     }
 }

@@ -54,55 +54,6 @@ class StandbyLabelKeysTest {
     @TempDir
     Path tmp;
 
-    /** The servers' reports as a store keeps them; the snids in {@code silent} stopped reporting long ago. */
-    static final class ReportsOnly implements SharedStore {
-        final ServerStore store;
-        final Map<Integer, ServerPeer> reports = new ConcurrentHashMap<>();
-        final Set<Integer> silent = ConcurrentHashMap.newKeySet();
-
-        ReportsOnly(ServerStore store) {
-            this.store = store;
-        }
-
-        @Override
-        public ServerStore serverStore() {
-            return store;
-        }
-
-        @Override
-        public void report(ServerPeer self) {
-            reports.put(self.snid(), self);
-        }
-
-        @Override
-        public List<ServerPeer> servers() {
-            List<ServerPeer> out = new ArrayList<>();
-            new TreeMap<>(reports).forEach((n, p) -> out.add(new ServerPeer(n, p.name(), p.labelSendEpoch(),
-                    p.labelEpochs(), p.labelError(), Instant.now(), !silent.contains(n))));
-            return out;
-        }
-
-        @Override
-        public CaStateStore caState() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Leadership lead(String name, String address, Consumer<LeaseStatus> onChange) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public StoreHealth health() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public String bindRoot(String rootFingerprint) {
-            throw new UnsupportedOperationException();
-        }
-    }
-
     /** A DSM that keeps the last label keys it was given, as peer -> epoch -> key. */
     static final class RecordingDsm {
         volatile int sendEpoch;
@@ -139,7 +90,7 @@ class StandbyLabelKeysTest {
     }
 
     private FileServerStore store;
-    private ReportsOnly shared;
+    private SharedStoreStandIn shared;
     private final RecordingDsm activeDsm = new RecordingDsm();
     private final RecordingDsm standbyDsm = new RecordingDsm();
     private LabelKeyNodes active;
@@ -154,7 +105,7 @@ class StandbyLabelKeysTest {
     void twoServers() throws Exception {
         store = new FileServerStore(tmp.resolve("store"));
         store.putNode(new NodeRecord(MANAGER, "sm2", "10.0.0.2", NodeState.CONNECTED, 0, null, null, null, Instant.now()));
-        shared = new ReportsOnly(store);
+        shared = new SharedStoreStandIn(store);
         Dsm a = activeDsm.dsm();
         active = LabelKeyNodes.create(node(ACTIVE, "ss1", tmp.resolve("a")), store, () -> null, new LocalLabelKeys(() -> a),
                 new LabelKeySettings(Duration.ZERO, Duration.ofSeconds(20), Duration.ofSeconds(1)));

@@ -31,6 +31,7 @@ public class ClusterCommand extends ClusterCommandSupport {
                 t.addRow().addContent("lease holder", lease.describeHolder());
                 t.addRow().addContent("lease epoch", lease.epoch());
                 t.addRow().addContent("lease expires", lease.expiresAt() == null ? "-" : lease.expiresAt().toString());
+                t.addRow().addContent("servers", servers(securityServer.servers()));
             }
             t.addRow().addContent("store", store.kind() + (store.location().isEmpty() ? "" : " " + store.location())
                     + (store.schemaVersion().isEmpty() ? "" : " (schema " + store.schemaVersion() + ")"));
@@ -56,5 +57,14 @@ public class ClusterCommand extends ClusterCommandSupport {
         }
         print(t);
         return null;
+    }
+
+    /** "ss1 (SnID 1) live, ss2 (SnID 9) silent since ..." */
+    private static String servers(java.util.List<org.opendsi.ss.ServerPeer> servers) {
+        if (servers.isEmpty()) {
+            return "-";
+        }
+        return servers.stream().map(p -> p.name() + " (SnID " + Integer.toUnsignedString(p.snid()) + ") "
+                + (p.live() ? "live" : "silent since " + p.reportedAt())).collect(java.util.stream.Collectors.joining(", "));
     }
 }

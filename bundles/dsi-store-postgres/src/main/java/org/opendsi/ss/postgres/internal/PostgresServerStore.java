@@ -114,25 +114,32 @@ final class PostgresServerStore implements ServerStore {
 
     @Override
     public boolean addAlarm(StoredAlarm alarm) {
-        return fence.write("alarm " + alarm.alarm().id(), c -> {
-            int added;
+        return fence.write("alarm " + alarm.alarm().id(), c -> insertAlarm(c, alarm, maxAlarms));
+    }
+
+    /** An alarm of a standby's own node: the same append, without the lease check (see SharedStore#appendAlarm). */
+    boolean appendAlarm(StoredAlarm alarm) {
+        return fence.writeUnfenced("alarm " + alarm.alarm().id(), c -> insertAlarm(c, alarm, maxAlarms));
+    }
+
+    private static boolean insertAlarm(Connection c, StoredAlarm alarm, long maxAlarms) throws SQLException {
+        int added;
+        try (PreparedStatement p = c.prepareStatement(
+                "INSERT INTO ss_alarm (id, alarm, received_at, acked_at) VALUES (?,?,?,?) ON CONFLICT (id) DO NOTHING")) {
+            p.setString(1, alarm.alarm().id());
+            p.setString(2, Json.alarm(alarm.alarm()).toString());
+            timestamp(p, 3, alarm.receivedAt());
+            timestamp(p, 4, alarm.ackedAt());
+            added = p.executeUpdate();
+        }
+        if (added == 1) {
             try (PreparedStatement p = c.prepareStatement(
-                    "INSERT INTO ss_alarm (id, alarm, received_at, acked_at) VALUES (?,?,?,?) ON CONFLICT (id) DO NOTHING")) {
-                p.setString(1, alarm.alarm().id());
-                p.setString(2, Json.alarm(alarm.alarm()).toString());
-                timestamp(p, 3, alarm.receivedAt());
-                timestamp(p, 4, alarm.ackedAt());
-                added = p.executeUpdate();
+                    "DELETE FROM ss_alarm WHERE seq <= (SELECT max(seq) FROM ss_alarm) - ?")) {
+                p.setLong(1, maxAlarms);
+                p.executeUpdate();
             }
-            if (added == 1) {
-                try (PreparedStatement p = c.prepareStatement(
-                        "DELETE FROM ss_alarm WHERE seq <= (SELECT max(seq) FROM ss_alarm) - ?")) {
-                    p.setLong(1, maxAlarms);
-                    p.executeUpdate();
-                }
-            }
-            return added == 1;
-        });
+        }
+        return added == 1;
     }
 
     @Override

@@ -20,6 +20,7 @@ import org.opendsi.ss.ServerPeer;
 import org.opendsi.ss.ServerStore;
 import org.opendsi.ss.SharedStore;
 import org.opendsi.ss.StoreHealth;
+import org.opendsi.ss.StoredAlarm;
 
 /** The {@link SharedStore} on one PostgreSQL database: state, CA state and the lease, all fenced alike. */
 final class PostgresSharedStore implements SharedStore {
@@ -124,6 +125,11 @@ final class PostgresSharedStore implements SharedStore {
             }
             return out;
         });
+    }
+
+    @Override
+    public boolean appendAlarm(StoredAlarm alarm) {
+        return serverStore.appendAlarm(alarm);
     }
 
     @Override

@@ -108,7 +108,11 @@ class PostgresStoreTest {
             shared.report(ServerPeer.self(1, "ss-a", 0, List.of(), null));
             other.report(ServerPeer.self(0xFFFFFFF9, "ss-b", 3, List.of(3, 4), "no DSM on this node"));
             assertThrows(NotActiveException.class, () -> other.serverStore().addCompromised(7),
-                    "a standby's report is its only write");
+                    "a standby writes its report and its node's alarms, nothing else");
+            StoredAlarm own = LeaseFencingTest.alarm("standby-1");
+            assertTrue(other.appendAlarm(own));
+            assertFalse(other.appendAlarm(own), "an alarm added twice is stored once");
+            assertEquals(List.of("standby-1"), store.alarms().stream().map(a -> a.alarm().id()).toList());
             List<ServerPeer> all = shared.servers();
             assertEquals(List.of(1, 0xFFFFFFF9), all.stream().map(ServerPeer::snid).toList());
             ServerPeer b = all.get(1);
