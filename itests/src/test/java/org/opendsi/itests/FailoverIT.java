@@ -340,6 +340,9 @@ public class FailoverIT {
                 && List.of(standbyNode[3].split(",")).contains(epoch));
         assertEquals(keys, null, logTime(ss1, "did not acknowledge holding epoch " + epoch, Instant.EPOCH));
         awaitLog(ss2, "label keys taken from the store: send epoch " + epoch, Instant.EPOCH, 10);
+        String fromStore = ss2.awaitOutput("dsi:label-keys --no-format",
+                out -> out.contains("Send epoch: " + epoch + ";") && nodeRow(out, 9) != null, 10);
+        assertTrue(fromStore, fromStore.contains("This Security Server is a standby (active: ss1#"));
     }
 
     /** The peers a manager's label keys cover, from dsi:label-keys. */

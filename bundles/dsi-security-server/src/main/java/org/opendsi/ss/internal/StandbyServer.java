@@ -23,6 +23,7 @@ import org.opendsi.ss.ServerStatus;
 import org.opendsi.ss.SharedStore;
 import org.opendsi.ss.StoreHealth;
 import org.opendsi.ss.StoredAlarm;
+import org.opendsi.ss.StoredLabelKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -125,9 +126,24 @@ final class StandbyServer implements SecurityServer, AlarmService {
         return 0;
     }
 
+    /**
+     * The label key epochs as the active server stored them, and the servers' own nodes as they reported
+     * what they hold (the managers' acknowledgements are the active server's to show).
+     */
     @Override
     public LabelKeyStatus labelKeys() {
-        return new LabelKeyStatus(0, List.of(), List.of(), false, false, null);
+        StoredLabelKeys k = store.serverStore().labelKeys().orElse(null);
+        if (k == null) {
+            return new LabelKeyStatus(0, List.of(), List.of(), false, false, null);
+        }
+        List<LabelKeyStatus.Epoch> epochs = k.epochs().stream().map(e -> new LabelKeyStatus.Epoch(e.epoch(), e.created(),
+                e.epoch() == k.sendEpoch(), e.epoch() == k.sendEpoch() ? LabelKeyStatus.EpochState.SENDING
+                        : e.epoch() > k.sendEpoch() ? LabelKeyStatus.EpochState.DISTRIBUTING
+                                : LabelKeyStatus.EpochState.RETIRING)).toList();
+        List<LabelKeyStatus.Node> servers = store.servers().stream().filter(p -> p.labelSendEpoch() != 0)
+                .map(p -> new LabelKeyStatus.Node(p.snid(), p.live(), p.labelSendEpoch(), p.labelEpochs(), p.reportedAt(),
+                        p.labelError())).toList();
+        return new LabelKeyStatus(k.sendEpoch(), epochs, servers, epochs.size() > 1, false, null);
     }
 
     @Override

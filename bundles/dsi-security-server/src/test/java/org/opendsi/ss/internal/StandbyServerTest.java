@@ -15,10 +15,13 @@ import org.opendsi.api.alarm.Alarm;
 import org.opendsi.api.alarm.AlarmPriority;
 import org.opendsi.cluster.protocol.NodeConfig;
 import org.opendsi.cluster.protocol.NodeRole;
+import org.opendsi.ss.LabelKeyStatus;
 import org.opendsi.ss.LeaseStatus;
 import org.opendsi.ss.NotActiveException;
+import org.opendsi.ss.ServerPeer;
 import org.opendsi.ss.SharedStore;
 import org.opendsi.ss.StoredAlarm;
+import org.opendsi.ss.StoredLabelKeys;
 
 /** A standby Security Server: refuses changes naming the active one; its own node's alarms reach the store. */
 class StandbyServerTest {
@@ -78,6 +81,25 @@ class StandbyServerTest {
         standby.flushAlarms();
         assertEquals(List.of(first.id(), second.id(), third.id()), ids(shared.store.alarms()), "each once, in order");
         assertEquals(List.of(), standby.unstoredAlarms());
+    }
+
+    @Test
+    void itShowsTheStoredEpochsAndTheServersNodesAsReported() {
+        assertEquals(0, standby.labelKeys().sendEpoch(), "no epochs stored yet");
+        byte[] master = new byte[32];
+        Instant t = Instant.parse("2026-12-05T10:00:00Z");
+        shared.store.putLabelKeys(new StoredLabelKeys(3, 4, List.of(new StoredLabelKeys.Epoch(3, t, master),
+                new StoredLabelKeys.Epoch(4, t.plusSeconds(60), master))));
+        shared.report(ServerPeer.self(1, "ss1", 0, List.of(), null)); // the active one: its node's keys are its own to show
+        shared.report(ServerPeer.self(9, "ss2", 3, List.of(3, 4), null));
+        shared.silent.add(9);
+        LabelKeyStatus s = standby.labelKeys();
+        assertEquals(3, s.sendEpoch());
+        assertTrue(s.rotating());
+        assertEquals(List.of(LabelKeyStatus.EpochState.SENDING, LabelKeyStatus.EpochState.DISTRIBUTING),
+                s.epochs().stream().map(LabelKeyStatus.Epoch::state).toList());
+        assertEquals(List.of(new LabelKeyStatus.Node(9, false, 3, List.of(3, 4), s.nodes().get(0).ackedAt(), null)),
+                s.nodes());
     }
 
     private static List<String> ids(List<StoredAlarm> alarms) {

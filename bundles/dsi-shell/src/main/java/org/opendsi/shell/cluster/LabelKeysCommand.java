@@ -49,6 +49,10 @@ public class LabelKeysCommand extends ClusterCommandSupport {
             return rotate(requireServer("dsi:label-keys rotate"));
         }
         if (securityServer != null) {
+            if (!securityServer.lease().active()) {
+                out().println("This Security Server is a standby (active: " + securityServer.lease().describeHolder()
+                        + "): the epochs as stored, and the Security Servers' own nodes as they reported them.");
+            }
             printServer(securityServer.labelKeys());
         } else {
             printManager();

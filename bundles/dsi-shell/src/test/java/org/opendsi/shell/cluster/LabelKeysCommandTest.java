@@ -1,5 +1,6 @@
 package org.opendsi.shell.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.opendsi.dsm.Dsm;
 import org.opendsi.dsm.DsmException;
 import org.opendsi.ss.LabelKeyStatus;
+import org.opendsi.ss.LeaseStatus;
 import org.opendsi.ss.SecurityServer;
 
 class LabelKeysCommandTest {
@@ -54,15 +56,29 @@ class LabelKeysCommandTest {
     @Test
     void theSecurityServerShowsEpochsAndWhatEachNodeHolds() throws Exception {
         LabelKeysCommand c = command();
-        c.securityServer = proxy(SecurityServer.class, m -> m.equals("labelKeys") ? ROTATING : null);
+        c.securityServer = proxy(SecurityServer.class, m -> m.equals("labelKeys") ? ROTATING
+                : m.equals("lease") ? LeaseStatus.SOLE : null);
         c.execute();
         String out = shown();
+        assertFalse(out.contains("standby"), out);
         assertTrue(out.contains("Send epoch: 4; rotation under way"), out);
         assertTrue(out.matches("(?s).*\\n\\s*4\\s+2027-01-01T00:00:00Z\\s+yes\\s+sending\\n.*"), out);
         assertTrue(out.matches("(?s).*\\n\\s*5\\s+2027-01-02T00:00:00Z\\s+no\\s+distributing\\n.*"), out);
         assertTrue(out.matches("(?s).*\\n\\s*1\\s+yes\\s+4\\s+4,5\\s+.*"), out);
         assertTrue(out.contains("DSM unavailable: not root"), out);
         assertTrue(out.contains("No DSM on this node."), out);
+    }
+
+    @Test
+    void aStandbySaysWhatItShows() throws Exception {
+        LabelKeysCommand c = command();
+        LeaseStatus elsewhere = new LeaseStatus(false, "ss1#6a2dd9f6", "127.0.0.1:8843", 3, Instant.now(), null);
+        c.securityServer = proxy(SecurityServer.class, m -> m.equals("labelKeys") ? ROTATING
+                : m.equals("lease") ? elsewhere : null);
+        c.execute();
+        String out = shown();
+        assertTrue(out.contains("This Security Server is a standby (active: ss1#6a2dd9f6 at 127.0.0.1:8843"), out);
+        assertTrue(out.contains("Send epoch: 4; rotation under way"), out);
     }
 
     @Test
