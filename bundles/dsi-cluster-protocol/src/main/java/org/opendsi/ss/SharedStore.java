@@ -41,8 +41,8 @@ public interface SharedStore {
 
     /**
      * Records this server (its own node's SnID and name, and the label keys a standby's node holds), active
-     * or standby: the one write a standby makes, so it is not fenced. It gives a standby nothing it does not
-     * have already: it reads the whole store, the label key master secrets included. Servers report about
+     * or standby. Not fenced: with {@link #appendAlarm} it is what a standby writes, and it gives a standby
+     * nothing it does not have already (it reads the whole store, the label key master secrets included). Servers report about
      * once a second; one that stops is still a member (its node keeps its pairs) but no longer
      * {@linkplain ServerPeer#live() live}.
      */

@@ -181,7 +181,7 @@ public class SecurityServerComponent {
         Path files = cfg.dataDir().resolve("ss");
         ServerRuntime rt = new ServerRuntime(cfg, policyService, transport, new FileServerStore(files), ca, keySettings,
                 () -> dsm);
-        rt.sharedMode(new SharedMode(() -> true, () -> LeaseStatus.SOLE,
+        rt.sharedMode(SharedMode.sole(
                 () -> new StoreHealth("file", files.toString(), Files.isDirectory(files), "", Instant.now(), null)));
         startActive(rt, cfg);
         enrolEmbeddedNode();
@@ -310,8 +310,7 @@ public class SecurityServerComponent {
                 return;
             }
             rt = new ServerRuntime(cfg, policyService, transport, shared.serverStore(), ca, keySettings, () -> dsm);
-            rt.sharedMode(new SharedMode(l::holdsNow, l::status, shared::health));
-            rt.shareLabelKeysWith(shared);
+            rt.sharedMode(SharedMode.on(shared, l));
         } catch (RuntimeException e) {
             LOG.error("Security Server cannot take over: {}", e.getMessage(), e);
             return;
@@ -352,7 +351,7 @@ public class SecurityServerComponent {
         StandbyServer was = standby;
         standby = null;
         if (was != null) {
-            was.flushAlarms(); // a server taking over stores them itself; otherwise they are in the log
+            was.flushAlarms(); // at a takeover the store answers (the lease was just taken there)
             for (StoredAlarm a : was.unstoredAlarms()) {
                 LOG.warn("Alarm {} of this node NOT stored (no store): [{}] {}: {}", a.alarm().id(), a.alarm().priority(),
                         a.alarm().source(), a.alarm().text());

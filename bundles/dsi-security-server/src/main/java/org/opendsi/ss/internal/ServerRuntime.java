@@ -47,7 +47,6 @@ import org.opendsi.ss.SecurityServer;
 import org.opendsi.ss.ServerStatus;
 import org.opendsi.ss.ServerPeer;
 import org.opendsi.ss.ServerStore;
-import org.opendsi.ss.SharedStore;
 import org.opendsi.ss.StoreHealth;
 import org.opendsi.ss.StoredAlarm;
 import org.slf4j.Logger;
@@ -89,8 +88,6 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
     private volatile String joinError;
     /** How this server shares its store (lease, health); a single server on files by default. */
     private volatile SharedMode shared = SharedMode.SOLE;
-    /** The store shared with other Security Servers, or null on the file store. */
-    private SharedStore sharedStore;
 
     public ServerRuntime(NodeConfig cfg, PolicyService policyService, SccTransport transport, ServerStore store,
             ClusterCa ca) {
@@ -130,8 +127,8 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
         membership.markAllDisconnected();
         credentials = ca.serverCredentials(List.of(), List.of());
         labelKeys.start(); // also installs this node's own keys
-        if (sharedStore != null) {
-            keyNodes.follow(sharedStore);
+        if (shared.store() != null) { // the other servers' nodes are members; a rotation waits for the standbys'
+            keyNodes.follow(shared.store());
         }
         startScc();
         startJoin();
@@ -341,18 +338,11 @@ public final class ServerRuntime implements SecurityServer, AlarmService, Policy
 
     /**
      * Runs this server as the active one of several sharing a store: it signs only while {@code mode} says it
-     * may still act, and reports the lease and the store's health. Call before {@link #start()}.
+     * may still act, reports the lease and the store's health, and counts the other servers' nodes as label
+     * key members. Call before {@link #start()}.
      */
     void sharedMode(SharedMode mode) {
         this.shared = mode;
-    }
-
-    /**
-     * The other Security Servers on {@code store}: their nodes become members of the label keys, and a rotation
-     * waits for the standbys' own nodes. Call before {@link #start()}.
-     */
-    void shareLabelKeysWith(SharedStore store) {
-        this.sharedStore = store;
     }
 
     /** For tests: how often to run the housekeeping (default 1 hour); call before {@link #start()}. */

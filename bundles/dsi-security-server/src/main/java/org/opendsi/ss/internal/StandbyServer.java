@@ -196,7 +196,7 @@ final class StandbyServer implements SecurityServer, AlarmService {
         }
     }
 
-    /** The alarms the store has not taken yet (a server taking over stores them itself). */
+    /** The alarms the store has not taken yet. */
     List<StoredAlarm> unstoredAlarms() {
         return List.copyOf(unstored);
     }

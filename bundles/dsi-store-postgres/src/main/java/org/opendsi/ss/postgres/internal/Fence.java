@@ -41,7 +41,7 @@ final class Fence {
         return unchecked("read " + what + " from", work);
     }
 
-    /** A write any server may make, standby or not (its own report): no lease check. */
+    /** A write any server may make, standby or not (its report, its node's alarms): no lease check. */
     <T> T writeUnfenced(String what, Work<T> work) {
         return unchecked("write " + what + " to", work);
     }
